@@ -1,0 +1,1 @@
+"""Desktop side of the stop-motion camera: the local stack, and tools for frames and film."""
