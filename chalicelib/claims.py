@@ -1,0 +1,92 @@
+"""Replay protection and idempotent retries: one claim object per (camera, key, counter).
+
+Before a frame is written, the service writes
+    claims/<camera>/<key id>/<counter as 10 digits>  ->  {"key": <frame key>, "sha256": <body hash>}
+(the key id names the camera's current secret, so a rotated secret starts a fresh counter space).
+- no claim for this counter and none higher: claim it, store the frame under the new key;
+- a claim with the same body hash: a retry whose answer was lost; answer with the claimed key;
+- a claim with another body hash: Replayed;   no claim but a higher one exists: Stale.
+The claim is written with If-None-Match: * so two racing writers cannot both win on S3 (servers that
+ignore the condition, like rclone, still get the sequential-retry guarantee).
+"""
+
+import json
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.auth import Replayed, Stale
+from chalicelib.errors import StorageUnavailable
+
+PREFIX = "claims"
+
+
+@dataclass(frozen=True)
+class Claim:
+    key: str  # where the frame lives (or must be written)
+    fresh: bool  # True: this request made the claim; False: a retry of an earlier request
+
+
+def claim_key(camera: str, key_id: str, counter: int) -> str:
+    return f"{PREFIX}/{camera}/{key_id}/{counter:010d}"
+
+
+def _code(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Code", ""))
+
+
+class Claims:
+    def __init__(self, s3, bucket: str):
+        self.s3, self.bucket = s3, bucket
+
+    def claim(self, camera: str, key_id: str, counter: int, sha256: str, new_key: str) -> Claim:
+        """Claims the counter for this body, or returns the earlier claim of the same body."""
+        name = claim_key(camera, key_id, counter)
+        try:
+            earlier = self._read(name)
+            if earlier is None:
+                if self._higher_exists(camera, key_id, name):
+                    raise Stale(f"counter {counter} is older than one this camera already used")
+                if self._create(name, {"key": new_key, "sha256": sha256}):
+                    return Claim(new_key, fresh=True)
+                earlier = self._read(name)  # lost a race to another request with this counter
+        except (BotoCoreError, ClientError) as err:
+            raise StorageUnavailable(f"claim store unavailable: {type(err).__name__}") from None
+        if earlier is None or earlier.get("sha256") != sha256 or not earlier.get("key"):
+            raise Replayed(f"counter {counter} was already used for another frame")
+        return Claim(str(earlier["key"]), fresh=False)
+
+    def _read(self, name: str) -> dict | None:
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=name)["Body"].read()
+        except ClientError as err:
+            if _code(err) in ("NoSuchKey", "404"):
+                return None
+            raise
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return {}  # unreadable claim: treat as someone else's
+        return data if isinstance(data, dict) else {}
+
+    def _higher_exists(self, camera: str, key_id: str, name: str) -> bool:
+        listing = self.s3.list_objects_v2(
+            Bucket=self.bucket, Prefix=f"{PREFIX}/{camera}/{key_id}/", StartAfter=name, MaxKeys=1
+        )
+        return bool(listing.get("Contents"))
+
+    def _create(self, name: str, claim: dict) -> bool:
+        """False if the object already exists (a server that honours If-None-Match said so)."""
+        try:
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=name,
+                Body=json.dumps(claim).encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except ClientError as err:
+            if _code(err) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True

@@ -1,0 +1,68 @@
+"""Claims against a real S3-compatible server: retries are idempotent, replays and stale counters refused."""
+
+import itertools
+
+import pytest
+
+from chalicelib import auth
+from chalicelib.claims import Claims, claim_key
+
+_cameras = itertools.count()
+
+
+@pytest.fixture
+def claims(s3):
+    return Claims(s3, "frames")
+
+
+@pytest.fixture
+def camera():
+    return f"cam-{next(_cameras)}"
+
+
+def test_first_claim_is_fresh_and_stored(claims, s3, camera):
+    got = claims.claim(camera, "k1", 5, "aa", "frames/x/1.jpg")
+    assert got.fresh and got.key == "frames/x/1.jpg"
+    body = s3.get_object(Bucket="frames", Key=f"claims/{camera}/k1/0000000005")["Body"].read()
+    assert b'"sha256": "aa"' in body
+
+
+def test_retry_with_same_body_returns_the_claimed_key(claims, camera):
+    claims.claim(camera, "k1", 5, "aa", "frames/x/1.jpg")
+    again = claims.claim(camera, "k1", 5, "aa", "frames/x/2.jpg")
+    assert not again.fresh and again.key == "frames/x/1.jpg"
+
+
+def test_same_counter_other_body_is_a_replay(claims, camera):
+    claims.claim(camera, "k1", 5, "aa", "frames/x/1.jpg")
+    with pytest.raises(auth.Replayed):
+        claims.claim(camera, "k1", 5, "bb", "frames/x/2.jpg")
+
+
+def test_lower_counter_is_stale_but_gaps_are_fine(claims, camera):
+    claims.claim(camera, "k1", 5, "aa", "k")
+    claims.claim(camera, "k1", 9, "bb", "k")  # frames whose upload gave up leave gaps
+    with pytest.raises(auth.Stale):
+        claims.claim(camera, "k1", 7, "cc", "k")
+    assert claims.claim(camera, "k1", 5, "aa", "k").fresh is False  # an old retry still answers
+
+
+def test_counters_compare_as_numbers_not_text(claims, camera):
+    claims.claim(camera, "k1", 10, "aa", "k")
+    with pytest.raises(auth.Stale):
+        claims.claim(camera, "k1", 9, "bb", "k")
+    assert claims.claim(camera, "k1", 4294967295, "cc", "k").fresh
+
+
+def test_new_secret_starts_a_new_counter_space(claims, camera):
+    claims.claim(camera, "k1", 500, "aa", "k")
+    assert claims.claim(camera, "k2", 1, "bb", "k").fresh  # EEPROM erased, secret rotated
+
+
+def test_cameras_do_not_share_counters(claims, camera):
+    claims.claim(camera, "k1", 500, "aa", "k")
+    assert claims.claim(camera + "x", "k1", 1, "bb", "k").fresh
+
+
+def test_claim_key_is_zero_padded():
+    assert claim_key("c", "k", 42) == "claims/c/k/0000000042"
