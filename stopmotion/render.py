@@ -1,0 +1,177 @@
+"""`stopmotion render`: a folder of frames to an MP4 (H.264), WebM (VP9) or GIF film.
+
+Each frame is decoded once in Python (Pillow, at 1/8 scale: enough to find frames that do not decode,
+on all cores) and the JPEG bytes are then piped unchanged into ffmpeg, which decodes and encodes them.
+The capture time for the overlay comes from the frame's name (the S3 key layout that `pull` keeps).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from PIL import Image
+from tqdm import tqdm
+
+from stopmotion import ffmpeg, frames
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: Path
+    size: tuple[int, int]
+    taken: datetime | None
+
+
+@dataclass(frozen=True)
+class Film:
+    fmt: str
+    fps: float
+    width: int | None = None
+    height: int | None = None
+    timestamps: bool = False
+    deflicker: bool = False
+    hold: float = 1.0
+    crf: int | None = None
+
+
+def check(path: Path) -> Frame | str:
+    """The frame's size and capture time, or why it does not decode."""
+    try:
+        with Image.open(path) as image:
+            if image.format != "JPEG":
+                return f"not a JPEG ({image.format})"
+            size = image.size
+            image.draft("RGB", (size[0] // 8, size[1] // 8))
+            image.load()
+    except Exception as error:  # noqa: BLE001 - any decoder failure means "skip and report"
+        return str(error) or type(error).__name__
+    name = frames.parse(path.as_posix())
+    return Frame(path, size, name.taken if name else None)
+
+
+def scan(paths: list[Path], progress: bool = False) -> tuple[list[Frame], list[tuple[Path, str]]]:
+    """Splits `paths` into frames that decode (in order) and (path, reason) for those that do not."""
+    good: list[Frame] = []
+    bad: list[tuple[Path, str]] = []
+    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+        results = pool.map(check, paths)
+        for path, result in tqdm(zip(paths, results, strict=True), total=len(paths),
+                                 desc="check", unit="frame", disable=not progress):
+            if isinstance(result, Frame):
+                good.append(result)
+            else:
+                bad.append((path, result))
+    return good, bad
+
+
+def output_size(film: Film, first: tuple[int, int]) -> tuple[int, int]:
+    """Even width and height: as asked, or scaled from the first frame's aspect ratio."""
+    width, height = film.width, film.height
+    if width and not height:
+        height = round(first[1] * width / first[0])
+    elif height and not width:
+        width = round(first[0] * height / first[1])
+    elif not width:
+        width, height = first
+    assert width and height
+    return max(2, width // 2 * 2), max(2, height // 2 * 2)
+
+
+def filters(film: Film, good: list[Frame], workdir: Path) -> str:
+    """The -vf chain: deflicker, fit to the output size, timestamp overlay, hold, GIF palette."""
+    width, height = output_size(film, good[0].size)
+    chain = ["deflicker=size=5:mode=pm"] if film.deflicker else []
+    if any(frame.size != (width, height) for frame in good):
+        chain.append(f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
+                     f"pad={width}:{height}:-1:-1,setsar=1")
+    if film.timestamps:
+        commands = workdir / "timestamps.cmd"
+        commands.write_text("".join(
+            f"{i / film.fps:.6f} drawtext reinit 'text={_stamp(frame.taken)}';\n"
+            for i, frame in enumerate(good)))
+        chain.append(f"sendcmd=f={ffmpeg.escape_filter_path(commands)},drawtext=text='':"
+                     "fontcolor=white:fontsize=h/24:box=1:boxcolor=black@0.5:boxborderw=6:"
+                     "x=w/60:y=h-th-h/60")
+    if film.hold > 0:
+        chain.append(f"tpad=stop_mode=clone:stop_duration={film.hold}")
+    if film.fmt == "gif":
+        chain.append("split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse")
+    return ",".join(chain) or "null"
+
+
+def _stamp(taken: datetime | None) -> str:
+    return taken.strftime("%Y-%m-%d %H\\:%M\\:%S UTC") if taken else ""
+
+
+def render(good: list[Frame], out: Path, film: Film, progress: bool = False) -> None:
+    """Encodes `good` frames to `out` (written under a temporary name, renamed when complete)."""
+    partial = out.with_name(f".{out.name}.part")
+    total = len(good) + round(film.hold * film.fps)
+    with tempfile.TemporaryDirectory() as workdir, \
+            tqdm(total=total, desc="render", unit="frame", disable=not progress) as bar:
+        args = ["-f", "image2pipe", "-framerate", f"{film.fps:g}", "-c:v", "mjpeg", "-i", "pipe:0",
+                "-vf", filters(film, good, Path(workdir)), "-r", f"{film.fps:g}",
+                *ffmpeg.codec_args(film.fmt, film.crf), "-y", str(partial)]
+        feed = (frame.path.read_bytes() for frame in good)
+        try:
+            ffmpeg.run(args, feed, on_frame=lambda n: bar.update(n - bar.n))
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    os.replace(partial, out)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("render", help="turn a folder of frames into a film",
+                                   description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path, help="folder of JPEG frames (e.g. from `pull`)")
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="film to write: .mp4 (H.264), .webm (VP9) or .gif")
+    parser.add_argument("--camera", help="only this camera's frames")
+    parser.add_argument("--since", type=frames.parse_time, help="first capture time (ISO-8601)")
+    parser.add_argument("--until", type=frames.parse_time, help="last capture time (ISO-8601)")
+    speed = parser.add_mutually_exclusive_group()
+    speed.add_argument("--fps", type=float, default=12.0, help="frames per second (default 12)")
+    speed.add_argument("--duration", type=float,
+                       help="target length in seconds, hold included (sets the fps)")
+    parser.add_argument("--every", type=int, default=1, metavar="N", help="keep every N-th frame")
+    parser.add_argument("--width", type=int, help="output width (height follows unless given)")
+    parser.add_argument("--height", type=int, help="output height (width follows unless given)")
+    parser.add_argument("--timestamps", action="store_true", help="overlay each capture time")
+    parser.add_argument("--deflicker", action="store_true", help="even out frame brightness")
+    parser.add_argument("--hold", type=float, default=1.0, help="seconds on the last frame")
+    parser.add_argument("--crf", type=int, help="quality (lower is better; 23 for H.264)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    fmt = args.output.suffix.lower().lstrip(".")
+    if fmt not in ffmpeg.FORMATS:
+        sys.exit(f"render: {args.output}: the name must end in .mp4, .webm or .gif")
+    if args.every < 1 or (args.duration is not None and args.duration <= 0) or args.fps <= 0:
+        sys.exit("render: --every, --fps and --duration must be positive")
+    if not args.source.is_dir():
+        sys.exit(f"render: {args.source} is not a folder")
+    paths = [p for p in frames.local_frames(args.source)
+             if frames.in_range(frames.parse(p.as_posix()), args.camera, args.since, args.until)]
+    good, bad = scan(paths[:: args.every], progress=not args.quiet)
+    for path, reason in bad:
+        print(f"render: skipped {path}: {reason}", file=sys.stderr)
+    if not good:
+        sys.exit(f"render: no frames that decode in {args.source} for that selection")
+    hold = max(0.0, args.hold)
+    if args.duration is not None and args.duration <= hold:
+        sys.exit("render: --duration must be longer than --hold")
+    fps = len(good) / (args.duration - hold) if args.duration else args.fps
+    film = Film(fmt, fps, args.width, args.height, args.timestamps, args.deflicker, hold, args.crf)
+    render(good, args.output, film, progress=not args.quiet)
+    seconds = len(good) / fps + film.hold
+    print(f"{args.output}: {len(good)} frames at {fps:g} fps, {seconds:.1f} s"
+          + (f"; skipped {len(bad)} that do not decode" if bad else ""))
+    return 0
