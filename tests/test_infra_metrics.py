@@ -1,0 +1,113 @@
+"""The frame-stored metric line follows the embedded metric format, and the silence alarm watches it."""
+
+import io
+import json
+import time
+
+import pytest
+
+from chalicelib import metrics
+from infra import cfn
+
+UNITS = {
+    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
+    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
+    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
+    "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second",
+    "Count/Second", "None",
+}
+
+
+def check_emf(line: str) -> dict:
+    """Assert `line` is an embedded-metric-format document CloudWatch Logs will extract; return it.
+
+    The rules are those of CloudWatch's "Specification: Embedded metric format".
+    """
+    assert "\n" not in line, "one log event, one line"
+    root = json.loads(line)
+    assert isinstance(root, dict), "the root node is a JSON object"
+    meta = root["_aws"]
+    assert set(meta) >= {"Timestamp", "CloudWatchMetrics"}
+    assert isinstance(meta["Timestamp"], int), "milliseconds since the epoch, a number"
+    assert abs(meta["Timestamp"] - time.time() * 1000) < 60_000, "a timestamp in milliseconds, now"
+    assert meta["CloudWatchMetrics"], "at least one metric directive"
+    for directive in meta["CloudWatchMetrics"]:
+        assert set(directive) == {"Namespace", "Dimensions", "Metrics"}
+        assert isinstance(directive["Namespace"], str) and 0 < len(directive["Namespace"]) <= 255
+        for dimension_set in directive["Dimensions"]:
+            assert isinstance(dimension_set, list) and len(dimension_set) <= 30
+            for name in dimension_set:
+                assert isinstance(root[name], str), f"dimension {name} is a string member of the root"
+                assert 0 < len(root[name]) <= 1024
+        assert 0 < len(directive["Metrics"]) <= 100
+        for definition in directive["Metrics"]:
+            assert set(definition) <= {"Name", "Unit", "StorageResolution"}
+            assert definition.get("Unit", "None") in UNITS
+            assert definition.get("StorageResolution", 60) in (1, 60)
+            value = root[definition["Name"]]
+            values = value if isinstance(value, list) else [value]
+            assert 0 < len(values) <= 100
+            assert all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    return root
+
+
+def logged_line(camera: str = "garden-1", key: str = "frames/garden-1/x.jpg") -> str:
+    out = io.StringIO()
+    metrics.record_frame_stored(camera, key, out=out)
+    text = out.getvalue()
+    assert text.endswith("\n") and text.count("\n") == 1
+    return text.rstrip("\n")
+
+
+@pytest.fixture(scope="module")
+def alarm() -> dict:
+    return cfn.load(cfn.FRONT_DOOR)["Resources"]["SilenceAlarm"]["Properties"]
+
+
+def test_line_is_embedded_metric_format():
+    root = check_emf(logged_line())
+    assert root["Camera"] == "garden-1"
+    assert root["FramesStored"] == 1
+    assert root["key"] == "frames/garden-1/x.jpg"
+
+
+def test_check_rejects_a_metric_without_its_value():
+    broken = json.loads(logged_line())
+    del broken["FramesStored"]
+    with pytest.raises(KeyError):
+        check_emf(json.dumps(broken))
+
+
+def test_check_rejects_a_numeric_dimension():
+    broken = json.loads(logged_line())
+    broken["Camera"] = 7
+    with pytest.raises(AssertionError):
+        check_emf(json.dumps(broken))
+
+
+def test_alarm_watches_the_metric_the_line_records(alarm):
+    (directive,) = json.loads(logged_line())["_aws"]["CloudWatchMetrics"]
+    assert alarm["Namespace"] == directive["Namespace"]
+    assert alarm["MetricName"] in {m["Name"] for m in directive["Metrics"]}
+    alarm_dimensions = {d["Name"] for d in alarm["Dimensions"]}
+    assert [alarm_dimensions] == [set(s) for s in directive["Dimensions"]], (
+        "an alarm matches only the exact dimension set the line declares"
+    )
+
+
+def test_alarm_camera_is_a_camera_id_and_defaults_to_the_default_camera(alarm):
+    template = cfn.load(cfn.FRONT_DOOR)
+    (camera,) = alarm["Dimensions"]
+    assert camera["Value"] == {"Ref": "CameraId"}
+    assert template["Parameters"]["CameraId"]["AllowedPattern"] == "[a-z0-9-]{1,32}"
+    assert cfn.parameter_defaults(template)["CameraId"] == "default"
+
+
+def test_alarm_fires_on_silence(alarm):
+    """Hourly sums below one frame, for SilenceHours hours in a row, missing data counting as none."""
+    assert (alarm["Statistic"], alarm["Period"]) == ("Sum", 3600)
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == {"Ref": "SilenceHours"}
+    assert alarm["TreatMissingData"] == "breaching"
+    hours = cfn.load(cfn.FRONT_DOOR)["Parameters"]["SilenceHours"]
+    assert hours["MaxValue"] * alarm["Period"] <= 7 * 24 * 3600, "CloudWatch looks back 7 days at most"
