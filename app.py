@@ -1,0 +1,75 @@
+"""The frame ingest service: routes only; the work is done in chalicelib."""
+
+import functools
+import os
+
+from chalice import Chalice, Response
+
+from chalicelib import catalog, ingest, naming
+from chalicelib.errors import BadRequest, IngestError
+from chalicelib.storage import FrameStore, make_client
+
+app = Chalice(app_name="stopmotion-ingest")
+
+FRAME_TYPES = ["image/jpeg", "application/octet-stream"]
+
+
+@functools.cache
+def get_store() -> FrameStore:
+    """The bucket's store, built once per Lambda container from the environment."""
+    bucket = os.environ.get("FRAMES_BUCKET")
+    if not bucket:
+        raise RuntimeError("FRAMES_BUCKET is not set (see .chalice/config.json)")
+    return FrameStore(make_client(), bucket)
+
+
+def max_frame_bytes() -> int:
+    return int(os.environ.get("MAX_FRAME_BYTES", ingest.DEFAULT_MAX_FRAME_BYTES))
+
+
+@app.middleware("http")
+def errors_as_json(event, get_response):
+    try:
+        return get_response(event)
+    except IngestError as err:
+        return err.response()
+
+
+def query(name: str) -> str | None:
+    return (app.current_request.query_params or {}).get(name) or None
+
+
+@app.route("/frames", methods=["POST"], content_types=FRAME_TYPES)
+def post_frame():
+    request = app.current_request
+    camera = naming.camera_id(request.headers.get("x-camera-id"))
+    stored = ingest.ingest(get_store(), request.raw_body, camera, max_frame_bytes())
+    return Response(body=stored, status_code=201)
+
+
+@app.route("/frames", methods=["GET"])
+def list_frames():
+    camera, since, until, limit = query("camera"), query("since"), query("until"), query("limit")
+    if limit is not None and not limit.isdigit():
+        raise BadRequest("limit must be a whole number")
+    return catalog.list_frames(
+        get_store(),
+        camera=naming.camera_id(camera) if camera else None,
+        since=naming.parse_time(since, "since") if since else None,
+        until=naming.parse_time(until, "until") if until else None,
+        limit=int(limit) if limit else 100,
+        cursor=query("cursor"),
+    )
+
+
+@app.route("/frames/latest", methods=["GET"])
+def latest_frames():
+    camera = query("camera")
+    return catalog.latest(get_store(), naming.camera_id(camera) if camera else None)
+
+
+@app.route("/health", methods=["GET"])
+def health():
+    store = get_store()
+    store.check()
+    return {"status": "ok", "bucket": store.bucket}

@@ -1,0 +1,72 @@
+"""Answers which frames exist: a time-filtered, paginated list, and the newest per camera.
+
+Everything comes from the keys (camera and time are in the name), so listing needs no
+per-object request and works where a server keeps no metadata.
+"""
+
+from datetime import datetime
+
+from chalicelib import naming
+from chalicelib.errors import BadRequest
+from chalicelib.storage import FrameStore
+
+MAX_LIMIT = 1000
+
+
+def _entry(name: naming.FrameName, size: int) -> dict:
+    return {"key": name.key, "camera": name.camera, "time": naming.iso(name.time), "bytes": size}
+
+
+def list_frames(
+    store: FrameStore,
+    camera: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> dict:
+    """Frames with since <= time < until, by camera then time; "cursor" fetches the next page."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+    prefix = naming.camera_prefix(camera) if camera else naming.ROOT
+    start_after = naming.time_prefix(camera, since) if camera and since else ""
+    if cursor:
+        if not cursor.startswith(prefix) or naming.parse_key(cursor) is None:
+            raise BadRequest("cursor is not one this listing returned")
+        start_after = max(start_after, cursor)
+    frames: list[dict] = []
+    for obj in store.keys(prefix, start_after, page_size=min(limit + 1, MAX_LIMIT)):
+        name = naming.parse_key(obj["Key"])
+        if name is None or (since and name.time < since):
+            continue
+        if until and name.time >= until:
+            if camera:
+                break  # one camera's keys are in time order: nothing later can match
+            continue
+        frames.append(_entry(name, obj["Size"]))
+        if len(frames) > limit:
+            break
+    more = len(frames) > limit
+    frames = frames[:limit]
+    return {"frames": frames, "cursor": frames[-1]["key"] if more else None}
+
+
+def latest(store: FrameStore, camera: str | None = None) -> dict:
+    """The newest frame of each camera (or of one), found by descending year, month, day."""
+    cameras = [naming.camera_prefix(camera)] if camera else store.folders(naming.ROOT)
+    frames = []
+    for prefix in cameras:
+        for _level in ("year", "month", "day"):
+            folders = store.folders(prefix)
+            if not folders:
+                break
+            prefix = folders[-1]
+        else:
+            newest = None
+            for obj in store.keys(prefix):
+                name = naming.parse_key(obj["Key"])
+                if name is not None:
+                    newest = _entry(name, obj["Size"])
+            if newest:
+                frames.append(newest)
+    return {"frames": frames}

@@ -1,0 +1,40 @@
+"""Takes one uploaded body to one stored frame: size check, repair, name, hash, put."""
+
+import hashlib
+from datetime import UTC, datetime
+
+from chalicelib import jpeg, naming
+from chalicelib.errors import FrameTooLarge
+from chalicelib.storage import FrameStore
+
+# A synchronous Lambda invoke carries 6 MB; API Gateway hands binary bodies over base64 encoded
+# (4 bytes per 3), which leaves about 4.7 MB of frame. Keep some room for the rest of the event.
+DEFAULT_MAX_FRAME_BYTES = 4_500_000
+
+
+def ingest(
+    store: FrameStore,
+    body: bytes,
+    camera: str,
+    max_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    received: datetime | None = None,
+) -> dict:
+    """Repairs and stores body as a frame of camera; returns what the client is told (201)."""
+    if len(body) > max_bytes:
+        raise FrameTooLarge(f"the frame is {len(body)} bytes; the limit is {max_bytes}")
+    image = jpeg.repair(body)
+    received = received or datetime.now(UTC)
+    key = naming.frame_key(camera, received)
+    facts = {
+        "camera": camera,
+        "received": naming.iso(received),
+        "bytes": len(image.data),
+        "width": image.width,
+        "height": image.height,
+        "repairs": list(image.repairs),
+        "sha256": hashlib.sha256(image.data).hexdigest(),
+    }
+    metadata = {name: str(value) for name, value in facts.items() if name != "repairs"}
+    metadata["repairs"] = ",".join(image.repairs)
+    store.put(key, image.data, metadata)
+    return {"key": key, **facts}

@@ -1,0 +1,129 @@
+"""Finds the JPEG in a camera's upload and undoes what the camera's FIFO does to it.
+
+The parser walks the marker segments from start of image (SOI) to end of image (EOI) and skips
+each segment's payload by its declared length, so an EOI inside an EXIF thumbnail or any other
+payload cannot end the image early. Entropy-coded scan data is searched for the next marker.
+"""
+
+import re
+from dataclasses import dataclass
+
+from chalicelib.errors import NotAJpeg
+
+EOI = b"\xff\xd9"
+SOS = 0xDA
+# Start-of-frame markers carry the dimensions: C0-CF except DHT (C4), JPG (C8) and DAC (CC).
+SOF_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# Markers without a length field: TEM and the restart markers RST0-7.
+STANDALONE_MARKERS = frozenset([0x01, *range(0xD0, 0xD8)])
+# Inside scan data FF is followed by 00 (stuffing), RST0-7 or another FF (fill); anything else
+# starts the next marker.
+NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+# The repairs, by the names the service reports.
+MISSING_LEADING_FF = "missing_leading_ff"  # body began D8 FF: the first byte was dropped
+JUNK_BEFORE_SOI = "junk_before_soi"  # bytes (a FIFO dummy byte) before FF D8
+TRAILING_BYTES_CUT = "trailing_bytes_cut"  # FIFO padding after the real EOI
+EOI_APPENDED = "eoi_appended"  # the image stopped before its EOI (truncated)
+
+
+@dataclass(frozen=True)
+class Jpeg:
+    """A well-formed JPEG: its bytes, dimensions and the repairs that made it so."""
+
+    data: bytes
+    width: int
+    height: int
+    repairs: tuple[str, ...]
+
+
+def repair(body: bytes) -> Jpeg:
+    """Returns the JPEG found in body, repaired; raises NotAJpeg when there is none.
+
+    Copies body at most once, and not at all when it needs no repair.
+    """
+    if not body:
+        raise NotAJpeg("the body is empty")
+    prefix, soi, repairs = _find_start(body)
+    end, width, height, truncated = _walk(body, soi + 2 - len(prefix))
+    suffix = b""
+    if truncated:
+        suffix = EOI
+        repairs.append(EOI_APPENDED)
+    elif end < len(body):
+        repairs.append(TRAILING_BYTES_CUT)
+    if not repairs:
+        return Jpeg(body, width, height, ())
+    data = b"".join((prefix, memoryview(body)[soi:end], suffix))
+    return Jpeg(data, width, height, tuple(repairs))
+
+
+def _find_start(body: bytes) -> tuple[bytes, int, list[str]]:
+    """Returns (bytes to prepend, offset of the SOI in body, repairs so far)."""
+    if body.startswith(b"\xff\xd8"):
+        return b"", 0, []
+    if body.startswith(b"\xd8\xff"):
+        return b"\xff", 0, [MISSING_LEADING_FF]
+    soi = body.find(b"\xff\xd8\xff")
+    if soi < 0:
+        raise NotAJpeg("no JPEG start-of-image marker (FF D8) in the body")
+    return b"", soi, [JUNK_BEFORE_SOI]
+
+
+def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
+    """Walks the segments after the SOI; returns (end, width, height, truncated).
+
+    end is the offset just past the EOI, or, for a truncated image, the end of the last
+    complete piece of image data (an EOI has to be appended there).
+    """
+    size, width, height, scanned = len(body), 0, 0, False
+    while True:
+        segment_start = pos
+        if pos >= size:
+            break
+        if body[pos] != 0xFF:
+            raise NotAJpeg(f"expected a JPEG marker at byte {pos}, found 0x{body[pos]:02X}")
+        while pos < size and body[pos] == 0xFF:
+            pos += 1
+        if pos >= size:
+            break
+        marker, pos = body[pos], pos + 1
+        if marker == 0xD9:
+            if not scanned:
+                raise NotAJpeg("the image ends before any image data")
+            return pos, width, height, False
+        if marker in STANDALONE_MARKERS:
+            continue
+        if pos + 2 > size or pos + int.from_bytes(body[pos : pos + 2]) > size:
+            break
+        length = int.from_bytes(body[pos : pos + 2])
+        if length < 2:
+            raise NotAJpeg(f"JPEG segment at byte {segment_start} has an invalid length")
+        if marker in SOF_MARKERS:
+            width, height = _dimensions(body, pos, length)
+        pos += length
+        if marker == SOS:
+            if not width:
+                raise NotAJpeg("image data comes before the frame header")
+            scanned = True
+            found = NEXT_MARKER.search(body, pos)
+            if found is None:
+                end = size
+                while end > pos and body[end - 1] == 0xFF:  # half a marker or stuffed byte
+                    end -= 1
+                return end, width, height, True
+            pos = found.start()
+    if not scanned:
+        raise NotAJpeg("the body ends before any image data (no frame header or scan)")
+    return segment_start, width, height, True
+
+
+def _dimensions(body: bytes, pos: int, length: int) -> tuple[int, int]:
+    """Reads (width, height) from a start-of-frame segment whose length field is at pos."""
+    if length < 8:
+        raise NotAJpeg("the frame header is too short to hold the dimensions")
+    height = int.from_bytes(body[pos + 3 : pos + 5])
+    width = int.from_bytes(body[pos + 5 : pos + 7])
+    if not width or not height:
+        raise NotAJpeg("the frame header has no dimensions")
+    return width, height

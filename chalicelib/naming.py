@@ -1,0 +1,75 @@
+"""Camera ids and S3 object keys: frames/<camera>/<YYYY>/<MM>/<DD>/<UTC time>-<suffix>.jpg.
+
+Keys of one camera sort by time; the random suffix keeps two frames of one millisecond apart.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from chalicelib.errors import BadRequest
+
+ROOT = "frames/"
+DEFAULT_CAMERA = "default"
+CAMERA_ID = re.compile(r"[a-z0-9-]{1,32}")
+KEY = re.compile(
+    r"frames/(?P<camera>[a-z0-9-]{1,32})/\d{4}/\d{2}/\d{2}/"
+    r"(?P<stamp>\d{8}T\d{6}\.\d{3})Z-[0-9a-f]+\.jpg"
+)
+
+
+@dataclass(frozen=True)
+class FrameName:
+    """What a key says about its frame."""
+
+    key: str
+    camera: str
+    time: datetime
+
+
+def camera_id(header: str | None) -> str:
+    """The camera id from the X-Camera-Id header, or the default when there is none."""
+    if header is None or header == "":
+        return DEFAULT_CAMERA
+    if not CAMERA_ID.fullmatch(header):
+        raise BadRequest("X-Camera-Id must be 1 to 32 of a-z, 0-9 and '-'")
+    return header
+
+
+def camera_prefix(camera: str) -> str:
+    return f"{ROOT}{camera}/"
+
+
+def time_prefix(camera: str, time: datetime) -> str:
+    """The start of every key of this camera at this millisecond; sorts before them all."""
+    time = time.astimezone(UTC)
+    return f"{camera_prefix(camera)}{time:%Y/%m/%d/%Y%m%dT%H%M%S}.{time.microsecond // 1000:03d}Z"
+
+
+def frame_key(camera: str, received: datetime) -> str:
+    """A new, unique key for a frame of this camera received at this time."""
+    return f"{time_prefix(camera, received)}-{secrets.token_hex(4)}.jpg"
+
+
+def parse_key(key: str) -> FrameName | None:
+    """The camera and time a frame key names, or None for a key that is not a frame."""
+    match = KEY.fullmatch(key)
+    if match is None:
+        return None
+    time = datetime.strptime(match["stamp"], "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC)
+    return FrameName(key, match["camera"], time)
+
+
+def parse_time(text: str, name: str) -> datetime:
+    """An ISO-8601 time from a query parameter; a time without a zone is UTC."""
+    try:
+        time = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO-8601 time, e.g. 2026-11-24T06:00:00Z") from None
+    return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
+
+
+def iso(time: datetime) -> str:
+    """UTC time as ISO-8601 with milliseconds and a Z."""
+    return time.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,78 @@
+"""The frames bucket: stores frames and lists them. Every S3 failure becomes StorageUnavailable."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import StorageUnavailable
+
+# Fail fast enough that a retried request still fits API Gateway's 29 s limit.
+CLIENT_CONFIG = Config(
+    connect_timeout=3,
+    read_timeout=10,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+
+def make_client() -> Any:
+    """An S3 client; boto3 reads the region, credentials and AWS_ENDPOINT_URL_S3 from the env."""
+    return boto3.session.Session().client("s3", config=CLIENT_CONFIG)
+
+
+@contextmanager
+def _storage_errors(action: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code", "unknown")
+        raise StorageUnavailable(f"storage refused to {action} ({code})") from err
+    except BotoCoreError as err:
+        raise StorageUnavailable(f"storage unreachable, could not {action}") from err
+
+
+class FrameStore:
+    """Puts and lists frame objects in one bucket."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def put(self, key: str, data: bytes, metadata: dict[str, str]) -> None:
+        """Stores one object in a single PUT: it exists whole or not at all."""
+        with _storage_errors("store the frame"):
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType="image/jpeg",
+                Metadata=metadata,
+            )
+
+    def check(self) -> None:
+        """Raises StorageUnavailable unless the bucket answers."""
+        with _storage_errors("reach the bucket"):
+            self.client.head_bucket(Bucket=self.bucket)
+
+    def keys(self, prefix: str, start_after: str = "", page_size: int = 1000) -> Iterator[dict]:
+        """Yields {"Key", "Size", ...} for each object under prefix after start_after, in order."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket,
+            Prefix=prefix,
+            StartAfter=start_after,
+            PaginationConfig={"PageSize": page_size},
+        )
+        with _storage_errors("list frames"):
+            for page in pages:
+                yield from page.get("Contents", [])
+
+    def folders(self, prefix: str) -> list[str]:
+        """The "folders" (common prefixes ending in /) right under prefix, sorted."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+        )
+        with _storage_errors("list frames"):
+            return sorted(p["Prefix"] for page in pages for p in page.get("CommonPrefixes", []))

@@ -1,0 +1,170 @@
+"""The service on this machine: `rclone serve s3` plus `chalice local`, both on 127.0.0.1.
+
+    with LocalStack(data_dir) as stack:
+        requests go to stack.api_url; frames land under data_dir/<bucket>/frames/...
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+STAGE = "local"
+# Credentials of the local S3 server only (rclone rejects very short keys).
+ACCESS_KEY, SECRET_KEY = "stopmotion-local", "stopmotion-local-secret"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stage_bucket(stage: str = STAGE) -> str:
+    """The FRAMES_BUCKET that .chalice/config.json gives the stage (chalice local enforces it)."""
+    config = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    return config["stages"][stage]["environment_variables"]["FRAMES_BUCKET"]
+
+
+class LocalStack:
+    """Starts the S3 server and the API on enter, stops both on exit (also after Ctrl-C)."""
+
+    def __init__(
+        self,
+        data_dir: str | Path,
+        port: int = 0,
+        s3_port: int = 0,
+        *,
+        env: dict[str, str] | None = None,
+        log_file: str | Path | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.api_port = port or free_port()
+        self.s3_port = s3_port or free_port()
+        self.api_url = f"http://127.0.0.1:{self.api_port}"
+        self.s3_endpoint = f"http://127.0.0.1:{self.s3_port}"
+        self.bucket = stage_bucket()
+        self.env = {
+            **os.environ,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
+            "FRAMES_BUCKET": self.bucket,
+            **(env or {}),
+        }
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+            self.env.pop(name, None)  # never let a user's AWS setup leak into the local stack
+        self.log_file = Path(log_file) if log_file else None
+        self.timeout = timeout
+        self.processes: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "LocalStack":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        (self.data_dir / self.bucket).mkdir(parents=True, exist_ok=True)  # a folder is a bucket
+        self._spawn(
+            [BIN / "rclone", "serve", "s3", "--addr", f"127.0.0.1:{self.s3_port}",
+             "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", self.data_dir]
+        )
+        self._wait_for(self._s3_answers, "rclone serve s3")
+        self._spawn(
+            [BIN / "chalice", "local", "--host", "127.0.0.1", "--port", str(self.api_port),
+             "--stage", STAGE, "--no-autoreload"]
+        )
+        self._wait_for(self._api_answers, "chalice local")
+
+    def stop(self) -> None:
+        """Stops what start() started, newest first; kills what ignores SIGTERM for 5 s."""
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in reversed(self.processes):
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def wait(self) -> int:
+        """Blocks until one of the servers exits; returns its exit status."""
+        while True:
+            for process in self.processes:
+                if process.poll() is not None:
+                    return process.returncode
+            time.sleep(0.5)
+
+    def s3_client(self) -> Any:
+        """A boto3 S3 client for the local server."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=Config(retries={"mode": "standard", "max_attempts": 2}),
+        )
+
+    def _spawn(self, argv: list) -> None:
+        output = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115
+        # Own process group: Ctrl-C reaches only us, and stop() shuts the servers down in order.
+        self.processes.append(
+            subprocess.Popen(
+                [str(arg) for arg in argv], cwd=PROJECT_DIR, env=self.env,
+                stdout=output, stderr=subprocess.STDOUT if output else None,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        )
+        if output:
+            output.close()
+
+    def _wait_for(self, ready: Any, name: str) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.processes[-1].poll() is not None:
+                raise RuntimeError(f"{name} exited with status {self.processes[-1].returncode}"
+                                   + self._log_hint())
+            if ready():
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{name} did not answer within {self.timeout:.0f} s" + self._log_hint())
+
+    def _log_hint(self) -> str:
+        return f"; see {self.log_file}" if self.log_file else ""
+
+    def _s3_answers(self) -> bool:
+        try:
+            self.s3_client().head_bucket(Bucket=self.bucket)
+            return True
+        except Exception:
+            return False
+
+    def _api_answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
