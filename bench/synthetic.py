@@ -28,7 +28,7 @@ def jpeg(index: int, size: tuple[int, int] = (800, 600), quality: int = 85) -> b
 
 def frame_keys(count: int, camera: str = "cam-1", step: timedelta = timedelta(hours=6)) -> list[str]:
     """Keys in the contract's layout for `count` frames taken `step` apart from START."""
-    return [frames.key(camera, START + i * step, f"s{i:06x}") for i in range(count)]
+    return [frames.key(camera, START + i * step, f"{i:08x}") for i in range(count)]
 
 
 def write_folder(folder: Path, count: int, size: tuple[int, int] = (800, 600),

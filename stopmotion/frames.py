@@ -59,14 +59,16 @@ def in_range(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> bool:
-    """Whether a parsed frame is of `camera` and taken in [since, until]; None bounds are open."""
+    """Whether a parsed frame is of `camera` and taken in [since, until); None bounds are open.
+
+    The same half-open range as the service's GET /frames."""
     if name is None:
         return camera is None and since is None and until is None
     if camera and name.camera != camera:
         return False
     if since and name.taken < since:
         return False
-    return not (until and name.taken > until)
+    return not (until and name.taken >= until)
 
 
 def local_frames(folder: Path) -> list[Path]:

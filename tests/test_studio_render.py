@@ -78,11 +78,11 @@ def test_frames_that_do_not_decode_are_skipped_and_reported(
 def test_camera_time_range_and_every_nth_select_frames(folder: Path, tmp_path: Path) -> None:
     synthetic.write_folder(folder, 4, SIZE, camera="other")
     out = tmp_path / "film.mp4"
-    # cam-1 frames are 6 h apart: 08:00 on day 1 to 12:00 on day 2 holds frames 1..5.
+    # cam-1 frames are 6 h apart from 06:00: [08:00 day 1, 12:00 day 2) holds frames 1..4.
     since, until = "2026-11-24T08:00:00Z", "2026-11-25T12:00:00"
     stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--camera", "cam-1",
                       "--since", since, "--until", until)
-    assert len(film(out)[1]) == 5
+    assert len(film(out)[1]) == 4
     stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--every", "3")
     assert len(film(out)[1]) == 6  # 16 frames of both cameras, every 3rd: 0, 3, ..., 15
     stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--camera", "other")

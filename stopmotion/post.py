@@ -1,0 +1,97 @@
+"""`stopmotion post`: a virtual camera that sends a JPEG file the way the firmware does, byte for byte.
+
+Raw HTTP/1.1 over a socket (no HTTP library): the contract's header set in its order, Content-Length,
+no chunking, `Connection: close`; then it prints the server's answer. Options reproduce what the old
+camera module revisions put on the wire, to test the service's repairs against a deployment.
+"""
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+FIRMWARE_VERSION = "0.1.0"
+FIFO_PAD = 0x00  # what the FIFO holds past the end of the image on the modules we know
+
+
+def camera_body(jpeg: bytes, dummy_byte: bool = False, drop_ff: bool = False, pad: int = 0) -> bytes:
+    """The body an old module revision would send: a dummy byte first, the leading 0xFF lost, padding."""
+    body = jpeg[1:] if drop_ff else jpeg
+    if dummy_byte:
+        body = b"\x00" + body
+    return body + bytes([FIFO_PAD]) * pad
+
+
+def build_request(url: str, body: bytes, camera: str, version: str = FIRMWARE_VERSION) -> bytes:
+    """The exact bytes the firmware sends for one frame (the one place that knows the header set)."""
+    if not (camera.isascii() and camera.isprintable() and version.isprintable()):
+        raise ValueError("the camera id and version must be printable ASCII (one header line each)")
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port and parts.port != 80:
+        host = f"{host}:{parts.port}"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    head = (
+        f"POST {path} HTTP/1.1\r\n"
+        f"Host: {host}\r\n"
+        f"User-Agent: stopmotion-cam/{version}\r\n"
+        "Content-Type: image/jpeg\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        f"X-Camera-Id: {camera}\r\n"
+        "Connection: close\r\n"
+        "\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def send(url: str, request: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
+    """Sends `request` to the URL's host and port; returns the status code and the raw answer."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        raise ValueError(f"{url}: the camera speaks plain http:// only")
+    with socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    answer = b"".join(chunks)
+    status_line = answer.split(b"\r\n", 1)[0].split()
+    if len(status_line) < 2 or not status_line[1].isdigit():
+        raise ConnectionError(f"not an HTTP answer: {answer[:80]!r}")
+    return int(status_line[1]), answer
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("post", help="send a JPEG as the camera does",
+                                   description=__doc__.splitlines()[0])
+    parser.add_argument("jpeg", type=Path, help="the JPEG file to send")
+    parser.add_argument("--url", default="http://127.0.0.1:8000/frames",
+                        help="where the camera posts (default: `make run`'s service)")
+    parser.add_argument("--camera", default="default", help="X-Camera-Id (default: default)")
+    parser.add_argument("--firmware-version", default=FIRMWARE_VERSION, help="in the User-Agent")
+    parser.add_argument("--dummy-byte", action="store_true",
+                        help="send a junk byte before the image (FIFO dummy byte revisions)")
+    parser.add_argument("--drop-ff", action="store_true",
+                        help="leave out the leading 0xFF (the old sketch's off-by-one)")
+    parser.add_argument("--pad", type=int, default=0, metavar="N",
+                        help="append N bytes of FIFO padding after the end of image")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    parser.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        jpeg = args.jpeg.read_bytes()
+    except OSError as error:
+        sys.exit(f"post: {error}")
+    if args.pad < 0:
+        sys.exit("post: --pad must not be negative")
+    body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad)
+    try:
+        request = build_request(args.url, body, args.camera, args.firmware_version)
+        status, answer = send(args.url, request, args.timeout)
+    except (OSError, ValueError) as error:
+        sys.exit(f"post: {args.url}: {error}")
+    sys.stdout.write(answer.decode("utf-8", errors="replace") + "\n")
+    return 0 if 200 <= status < 300 else 1

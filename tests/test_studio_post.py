@@ -1,0 +1,122 @@
+"""`stopmotion post`: the exact bytes on the wire, and what the real local stack makes of them."""
+
+import argparse
+import json
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from stopmotion import post
+
+JPEG = b"\xff\xd8\xff\xe0" + b"payload" + b"\xff\xd9"
+
+
+def stopmotion_post(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    post.register(parser.add_subparsers())
+    args = parser.parse_args(["post", *argv])
+    return args.func(args)
+
+
+def test_request_is_the_contract_header_set_in_order() -> None:
+    request = post.build_request("http://cam.example:8080/api/frames", JPEG, "garden", "1.2.3")
+    assert request == (
+        b"POST /api/frames HTTP/1.1\r\n"
+        b"Host: cam.example:8080\r\n"
+        b"User-Agent: stopmotion-cam/1.2.3\r\n"
+        b"Content-Type: image/jpeg\r\n"
+        b"Content-Length: 13\r\n"
+        b"X-Camera-Id: garden\r\n"
+        b"Connection: close\r\n"
+        b"\r\n" + JPEG
+    )
+    assert b"Host: d1.cloudfront.net\r\n" in post.build_request("http://d1.cloudfront.net/f", JPEG, "a")
+
+
+@pytest.mark.parametrize(
+    ("options", "body"),
+    [
+        ({}, JPEG),
+        ({"dummy_byte": True}, b"\x00" + JPEG),
+        ({"drop_ff": True}, JPEG[1:]),
+        ({"pad": 3}, JPEG + b"\x00\x00\x00"),
+        ({"dummy_byte": True, "drop_ff": True, "pad": 1}, b"\x00" + JPEG[1:] + b"\x00"),
+    ],
+)
+def test_old_module_revisions(options: dict, body: bytes) -> None:
+    assert post.camera_body(JPEG, **options) == body
+
+
+class Recorder(threading.Thread):
+    """A one-shot TCP server on 127.0.0.1 that records what it receives and answers 201."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+
+    def run(self) -> None:
+        connection, _ = self.server.accept()
+        with connection:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += connection.recv(65536)
+            length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+            while len(head.partition(b"\r\n\r\n")[2]) < length:
+                head += connection.recv(65536)
+            self.received = head
+            connection.sendall(b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}")
+        self.server.close()
+
+
+def test_sends_exactly_the_request_and_prints_the_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    recorder = Recorder()
+    recorder.start()
+    source = tmp_path / "frame.jpg"
+    source.write_bytes(JPEG)
+    url = f"http://127.0.0.1:{recorder.port}/frames"
+    assert stopmotion_post(str(source), "--url", url, "--camera", "porch", "--pad", "4") == 0
+    recorder.join(5)
+    assert recorder.received == post.build_request(url, JPEG + bytes(4), "porch")
+    assert b"chunked" not in recorder.received.lower()
+    assert capsys.readouterr().out.startswith("HTTP/1.1 201 Created")
+
+
+def test_unreachable_or_missing_input_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="No such file"):
+        stopmotion_post(str(tmp_path / "none.jpg"))
+    (tmp_path / "f.jpg").write_bytes(JPEG)
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    with pytest.raises(SystemExit, match="post: http://127.0.0.1"):
+        stopmotion_post(str(tmp_path / "f.jpg"), "--url", f"http://127.0.0.1:{port}/frames")
+    with pytest.raises(SystemExit, match="plain http"):
+        stopmotion_post(str(tmp_path / "f.jpg"), "--url", "https://example.com/frames")
+
+
+@pytest.mark.parametrize(
+    "flags", [[], ["--dummy-byte"], ["--drop-ff"], ["--pad", "512"], ["--dummy-byte", "--pad", "9"]]
+)
+def test_the_service_repairs_every_old_revision(
+    local_stack, sample_frame: bytes, tmp_path: Path, capsys: pytest.CaptureFixture, flags: list
+) -> None:
+    source = tmp_path / "frame.jpg"
+    source.write_bytes(sample_frame)
+    url = f"{local_stack.api_url}/frames"
+    assert stopmotion_post(str(source), "--url", url, "--camera", "studio-post", *flags) == 0
+    answer = json.loads(capsys.readouterr().out.partition("\r\n\r\n")[2])
+    assert bool(answer["repairs"]) == bool(flags)
+    stored = local_stack.s3_client().get_object(Bucket=local_stack.bucket, Key=answer["key"])
+    assert stored["Body"].read() == sample_frame
+
+
+def test_a_rejected_frame_exits_non_zero(local_stack, tmp_path: Path) -> None:
+    source = tmp_path / "notes.jpg"
+    source.write_bytes(b"not a jpeg at all")
+    assert stopmotion_post(str(source), "--url", f"{local_stack.api_url}/frames") == 1
