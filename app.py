@@ -5,7 +5,7 @@ import os
 
 from chalice import Chalice, Response
 
-from chalicelib import catalog, ingest, naming
+from chalicelib import catalog, ingest, metrics, naming
 from chalicelib.errors import BadRequest, IngestError
 from chalicelib.storage import FrameStore, make_client
 
@@ -44,6 +44,7 @@ def post_frame():
     request = app.current_request
     camera = naming.camera_id(request.headers.get("x-camera-id"))
     stored = ingest.ingest(get_store(), request.raw_body, camera, max_frame_bytes())
+    metrics.record_frame_stored(camera, stored["key"])
     return Response(body=stored, status_code=201)
 
 
