@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib import metrics
 from infra import cfn
+from tests.conftest import camera_post
 
 UNITS = {
     "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
@@ -111,3 +112,23 @@ def test_alarm_fires_on_silence(alarm):
     assert alarm["TreatMissingData"] == "breaching"
     hours = cfn.load(cfn.FRONT_DOOR)["Parameters"]["SilenceHours"]
     assert hours["MaxValue"] * alarm["Period"] <= 7 * 24 * 3600, "CloudWatch looks back 7 days at most"
+
+
+def metric_lines(stack) -> list[dict]:
+    """Every embedded-metric document chalice local has logged so far."""
+    lines = stack.log_file.read_text(errors="replace").splitlines()
+    return [check_emf(line) for line in lines if line.startswith('{"_aws"')]
+
+
+def test_each_stored_frame_logs_one_line(local_stack, sample_frame):
+    status, _, body = camera_post(local_stack.api_url, sample_frame, camera="metric-cam")
+    assert status == 201
+    key = json.loads(body)["key"]
+    (line,) = [doc for doc in metric_lines(local_stack) if doc["key"] == key]
+    assert (line["Camera"], line["FramesStored"]) == ("metric-cam", 1)
+
+
+def test_a_rejected_body_logs_no_metric(local_stack):
+    status, _, _ = camera_post(local_stack.api_url, b"no jpeg here", camera="metric-reject")
+    assert 400 <= status < 500
+    assert not [doc for doc in metric_lines(local_stack) if doc["Camera"] == "metric-reject"]
