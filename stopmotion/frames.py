@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 PREFIX = "frames/"
-NAME = re.compile(
-    r"(?:^|/)(?P<camera>[a-z0-9-]{1,32})/\d{4}/\d{2}/\d{2}/"
-    r"(?P<stamp>\d{8}T\d{6}\.\d{3}Z)-[^/]+\.jpg$"
-)
+_NAME = (r"(?P<camera>[a-z0-9-]{1,32})/\d{4}/\d{2}/\d{2}/"
+         r"(?P<stamp>\d{8}T\d{6}\.\d{3}Z)-[0-9A-Za-z_-]+\.jpg")
+NAME = re.compile(r"(?:^|/)" + _NAME + "$")  # a key, or a path that ends like one
+KEY = re.compile(PREFIX + _NAME)  # exactly a key: nothing that could leave the pull folder
 STAMP = "%Y%m%dT%H%M%S.%fZ"
 
 
@@ -21,6 +21,11 @@ STAMP = "%Y%m%dT%H%M%S.%fZ"
 class FrameName:
     camera: str
     taken: datetime  # UTC, when the service received the frame
+
+
+def is_key(key: str) -> bool:
+    """Whether `key` is exactly a frame key (safe to use as a path under a folder)."""
+    return KEY.fullmatch(key) is not None
 
 
 def parse(key_or_path: str) -> FrameName | None:
