@@ -1,0 +1,147 @@
+/* The ATmega328P core for simboard: Debian's simavr with the board's buses routed to Python.
+ *
+ * simavr runs the firmware; this file only connects its SPI, TWI and UART to callbacks that
+ * the Python peripheral models set, and fixes SPI timing. Compiled by simboard/core.py.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <simavr/sim_avr.h>
+#include <simavr/sim_elf.h>
+#include <simavr/sim_io.h>
+#include <simavr/sim_time.h>
+#include <simavr/avr_spi.h>
+#include <simavr/avr_twi.h>
+#include <simavr/avr_uart.h>
+#include <simavr/avr_ioport.h>
+
+enum { SPDR = 0x4E, SPCR = 0x4C, SPSR = 0x4D, DDRB = 0x24, PORTB = 0x25, DDRD = 0x2A, PORTD = 0x2B };
+
+typedef int (*spi_fn)(int mosi, int selected);       /* returns MISO */
+typedef int (*twi_fn)(uint32_t msg);                   /* returns a reply message, or -1 for none */
+typedef void (*byte_fn)(int value);
+typedef void (*cs_fn)(int selected);
+
+typedef struct board {
+	avr_t *avr;
+	spi_fn spi;
+	twi_fn twi;
+	byte_fn uart;
+	cs_fn cs;
+	avr_irq_t *spi_in, *twi_in;
+	int stop;
+	uint64_t spi_bytes;
+} board;
+
+/* Chip selects from the wiring contract: W5500 on PB2 (bit 0), ArduCAM on PD7 (bit 1).
+ * A select is active when the pin is an output driven low. */
+static int selected(avr_t *avr)
+{
+	int s = 0;
+	if ((avr->data[DDRB] & 0x04) && !(avr->data[PORTB] & 0x04)) s |= 1;
+	if ((avr->data[DDRD] & 0x80) && !(avr->data[PORTD] & 0x80)) s |= 2;
+	return s;
+}
+
+static void on_spi_out(avr_irq_t *irq, uint32_t value, void *param)
+{
+	board *b = param;
+	b->spi_bytes++;
+	int miso = b->spi(value & 0xFF, selected(b->avr));
+	avr_raise_irq(b->spi_in, miso & 0xFF);
+}
+
+/* simavr 1.6 completes every SPI byte after a fixed 100 us. Re-arm its pending timer with the
+ * real byte time from SPCR/SPSR (8 SCK periods; 1 us at F_CPU/2 = 8 MHz). Runs after simavr's
+ * own SPDR write handler, which registered the timer. */
+static void on_spdr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	static const int div[4] = {4, 16, 64, 128};
+	int d = div[avr->data[SPCR] & 3];
+	if (avr->data[SPSR] & 1) d /= 2;
+	avr_cycle_count_t when = avr->cycle + avr_usec_to_cycles(avr, 100);
+	for (avr_cycle_timer_slot_p t = avr->cycle_timers.timer; t; t = t->next) {
+		avr_io_t *io = t->param;
+		if (t->when == when && io && io->kind && !strcmp(io->kind, "spi")) {
+			avr_cycle_timer_register(avr, 8 * d, t->timer, t->param);
+			break;
+		}
+	}
+}
+
+static void on_twi_out(avr_irq_t *irq, uint32_t value, void *param)
+{
+	board *b = param;
+	int reply = b->twi(value);
+	if (reply >= 0) avr_raise_irq(b->twi_in, (uint32_t)reply);
+}
+
+static void on_uart_out(avr_irq_t *irq, uint32_t value, void *param)
+{
+	((board *)param)->uart(value & 0xFF);
+}
+
+static void on_cs_pin(avr_irq_t *irq, uint32_t value, void *param)
+{
+	board *b = param;
+	b->cs(selected(b->avr));
+}
+
+static void no_sleep(avr_t *avr, avr_cycle_count_t how_long) { (void)avr; (void)how_long; }
+
+static board the_board;   /* one board per process: simavr keeps global state per core */
+
+board *sb_open(const char *elf, uint32_t freq, spi_fn spi, twi_fn twi, byte_fn uart, cs_fn cs)
+{
+	static elf_firmware_t fw;
+	memset(&fw, 0, sizeof fw);
+	if (elf_read_firmware(elf, &fw)) return NULL;
+	board *b = &the_board;
+	memset(b, 0, sizeof *b);
+	b->avr = avr_make_mcu_by_name("atmega328p");
+	if (!b->avr) return NULL;
+	avr_init(b->avr);
+	b->avr->log = 0;
+	fw.frequency = freq;
+	avr_load_firmware(b->avr, &fw);
+	b->avr->frequency = freq;
+	b->avr->sleep = no_sleep;
+	b->spi = spi; b->twi = twi; b->uart = uart; b->cs = cs;
+
+	uint32_t flags = 0;
+	avr_ioctl(b->avr, AVR_IOCTL_UART_SET_FLAGS('0'), &flags);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT),
+				on_uart_out, b);
+	b->spi_in = avr_io_getirq(b->avr, AVR_IOCTL_SPI_GETIRQ(0), SPI_IRQ_INPUT);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_SPI_GETIRQ(0), SPI_IRQ_OUTPUT),
+				on_spi_out, b);
+	avr_register_io_write(b->avr, SPDR, on_spdr_write, b);
+	b->twi_in = avr_io_getirq(b->avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_OUTPUT),
+				on_twi_out, b);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('B'), 2), on_cs_pin, b);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('D'), 7), on_cs_pin, b);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('B'), IOPORT_IRQ_DIRECTION_ALL),
+				on_cs_pin, b);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('D'), IOPORT_IRQ_DIRECTION_ALL),
+				on_cs_pin, b);
+	return b;
+}
+
+/* Run until the cycle counter reaches `until` or a callback calls sb_stop. Returns the core state. */
+int sb_run(board *b, uint64_t until)
+{
+	avr_t *avr = b->avr;
+	int state = avr->state;
+	b->stop = 0;
+	while (avr->cycle < until && !b->stop) {
+		state = avr_run(avr);
+		if (state == cpu_Done || state == cpu_Crashed) break;
+	}
+	return state;
+}
+
+void sb_stop(board *b) { b->stop = 1; }
+uint64_t sb_cycle(board *b) { return b->avr->cycle; }
+uint64_t sb_spi_bytes(board *b) { return b->spi_bytes; }
+uint8_t *sb_sram(board *b) { return b->avr->data; }
+uint16_t sb_pc(board *b) { return (uint16_t)b->avr->pc; }

@@ -1,0 +1,131 @@
+"""The simulated camera board: the ATmega328P core wired to the W5500, the ArduCAM and the serial
+log as on the real board (contracts: W5500 select PB2, ArduCAM select PD7, OV2640 on TWI).
+
+`run(seconds)` advances simulated time in small steps, between which the network delivers what
+is due. While a TCP request waits for a real server's answer, simulated time is held to wall
+time, so the server's latency counts as it would on a real board.
+"""
+
+from __future__ import annotations
+
+import re
+import select
+import time
+from pathlib import Path
+
+from simboard.arducam import Camera
+from simboard.core import F_CPU, RAMEND, Core
+from simboard.network import Network
+from simboard.w5500 import W5500
+
+STEP = 0.001  # seconds of simulated time between network polls
+PAINT = 0xA5
+
+
+class BoardError(AssertionError):
+    """The simulated board did not do what the scenario waited for."""
+
+
+class Board:
+    def __init__(self, elf: Path, camera: Camera, network: Network, heap_start: int | None = None):
+        self.camera, self.network = camera, network
+        self.chip = W5500(network)
+        network.chip = self.chip
+        network.clock = camera.clock = self.now
+        self._selected = 0
+        self.log_lines: list[tuple[float, str]] = []
+        self._line = bytearray()
+        self.bus_conflicts = 0
+        self.core = Core(elf, self._spi, camera.twi, self._uart, self._cs)
+        self.heap_start = heap_start
+        if heap_start is not None:
+            self.core.poke(heap_start, bytes([PAINT]) * (RAMEND + 1 - heap_start))
+        self._pace: tuple[float, float] | None = None
+
+    def now(self) -> float:
+        return self.core.cycle / F_CPU
+
+    # --- buses -----------------------------------------------------------------------------
+    def _cs(self, selected: int) -> None:
+        changed = selected ^ self._selected
+        self._selected = selected
+        if changed & 1:
+            self.chip.select(bool(selected & 1))
+        if changed & 2:
+            self.camera.select(bool(selected & 2))
+
+    def _spi(self, mosi: int, selected: int) -> int:
+        if selected != self._selected:
+            self._cs(selected)
+        if selected == 1:
+            return self.chip.transfer(mosi)
+        if selected == 2:
+            return self.camera.transfer(mosi)
+        if selected == 3:
+            self.bus_conflicts += 1
+        return 0xFF
+
+    def _uart(self, byte: int) -> None:
+        if byte == 0x0A:
+            self.log_lines.append((self.now(), self._line.decode("latin-1").rstrip("\r")))
+            self._line.clear()
+        else:
+            self._line.append(byte)
+
+    # --- running ---------------------------------------------------------------------------
+    def run(self, seconds: float, until=None) -> bool:
+        """Run for `seconds` of simulated time, or until `until()` is true (then return True)."""
+        end = self.now() + seconds
+        while self.now() < end:
+            self.core.run_until(int(min(end, self.now() + STEP) * F_CPU))
+            self.network.poll()
+            self._hold_to_wall_time()
+            if until is not None and until():
+                return True
+        return False
+
+    def _hold_to_wall_time(self) -> None:
+        if not self.network.awaiting_peer:
+            self._pace = None
+            return
+        if self._pace is None:
+            self._pace = (time.monotonic(), self.now())
+        wall0, sim0 = self._pace
+        ahead = (self.now() - sim0) - (time.monotonic() - wall0)
+        if ahead > 0:
+            select.select(self.network.sockets(), [], [], ahead)
+
+    def wait_for_log(self, pattern: str, seconds: float, start: int = 0) -> re.Match:
+        """Run until a serial line matching `pattern` appears (after line `start`)."""
+        regex = re.compile(pattern)
+        found: list[re.Match] = []
+        position = [start]
+
+        def seen() -> bool:
+            for _, line in self.log_lines[position[0] :]:
+                position[0] += 1
+                match = regex.search(line)
+                if match:
+                    found.append(match)
+                    return True
+            return False
+
+        if seen() or self.run(seconds, seen):
+            return found[0]
+        raise BoardError(f"no serial line matching {pattern!r} within {seconds} s\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        return "\n".join(f"{t:10.3f} {line}" for t, line in self.log_lines)
+
+    # --- memory ----------------------------------------------------------------------------
+    def free_sram_low_water(self) -> int:
+        """Bytes between the end of static data and the deepest the stack ever reached."""
+        if self.heap_start is None:
+            raise ValueError("board was started without SRAM painting")
+        memory = self.core.peek(self.heap_start, RAMEND + 1 - self.heap_start)
+        untouched = 0
+        for value in memory:
+            if value != PAINT:
+                break
+            untouched += 1
+        return untouched

@@ -1,0 +1,93 @@
+"""The simulated ATmega328P: Debian's simavr (libsimavr) through a small C shim, loaded with ctypes.
+
+The shim (_core.c) is compiled on first use into a cache folder keyed by its source hash.
+Peripheral models are Python callables: spi(mosi, selected) -> miso, twi(msg) -> reply or -1,
+uart(byte), cs(selected). `selected` is a bit mask: 1 = W5500 (PB2), 2 = ArduCAM (PD7).
+simavr keeps per-process state, so a process runs one board at a time (pytest runs each
+scenario in the same process, one after the other).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+F_CPU = 16_000_000
+SRAM_START, RAMEND = 0x100, 0x8FF
+CPU_DONE, CPU_CRASHED = 5, 6  # simavr's cpu_Done / cpu_Crashed
+
+_SOURCE = Path(__file__).with_name("_core.c")
+SPI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int)
+TWI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32)
+BYTE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int)
+
+
+class SimulatorError(RuntimeError):
+    """The simulator could not load or run the firmware."""
+
+
+def _library() -> ctypes.CDLL:
+    digest = hashlib.sha256(_SOURCE.read_bytes()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "simboard" / digest
+    so = cache / "core.so"
+    if not so.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f"core.{os.getpid()}.so"
+        cmd = ["cc", "-O2", "-Wall", "-shared", "-fPIC", "-o", str(tmp), str(_SOURCE), "-lsimavr", "-lelf"]
+        subprocess.run(cmd, check=True)
+        tmp.replace(so)
+    lib = ctypes.CDLL(str(so))
+    lib.sb_open.restype = ctypes.c_void_p
+    lib.sb_open.argtypes = [ctypes.c_char_p, ctypes.c_uint32, SPI_FN, TWI_FN, BYTE_FN, BYTE_FN]
+    lib.sb_run.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
+    for name in ("sb_stop", "sb_cycle", "sb_spi_bytes", "sb_sram", "sb_pc"):
+        getattr(lib, name).argtypes = [ctypes.c_void_p]
+    lib.sb_cycle.restype = lib.sb_spi_bytes.restype = ctypes.c_uint64
+    lib.sb_sram.restype = ctypes.POINTER(ctypes.c_uint8)
+    lib.sb_pc.restype = ctypes.c_uint16
+    return lib
+
+
+class Core:
+    """One ATmega328P at 16 MHz running an ELF, its buses wired to the given callables."""
+
+    def __init__(self, elf: Path, spi, twi, uart, cs):
+        self._lib = _library()
+        # Keep the ctypes thunks alive as long as the core: C holds raw pointers to them.
+        self._callbacks = (SPI_FN(spi), TWI_FN(twi), BYTE_FN(uart), BYTE_FN(cs))
+        self._board = self._lib.sb_open(str(elf).encode(), F_CPU, *self._callbacks)
+        if not self._board:
+            raise SimulatorError(f"simavr could not load {elf}")
+        self._data = self._lib.sb_sram(self._board)
+
+    @property
+    def cycle(self) -> int:
+        return self._lib.sb_cycle(self._board)
+
+    @property
+    def seconds(self) -> float:
+        return self.cycle / F_CPU
+
+    @property
+    def spi_bytes(self) -> int:
+        return self._lib.sb_spi_bytes(self._board)
+
+    def run_until(self, cycle: int) -> None:
+        """Run the firmware until `cycle` (or until a model calls stop()); raise if the core dies."""
+        state = self._lib.sb_run(self._board, cycle)
+        if state in (CPU_DONE, CPU_CRASHED):
+            pc = self._lib.sb_pc(self._board)
+            raise SimulatorError(f"AVR core stopped (state {state}) at pc 0x{pc:04x}")
+
+    def stop(self) -> None:
+        self._lib.sb_stop(self._board)
+
+    def peek(self, address: int, length: int = 1) -> bytes:
+        return bytes(self._data[address : address + length])
+
+    def poke(self, address: int, data: bytes) -> None:
+        for i, value in enumerate(data):
+            self._data[address + i] = value

@@ -1,0 +1,107 @@
+"""A small HTTP fault proxy on 127.0.0.1 in front of `chalice local`.
+
+Each request is recorded (request line, headers, body bytes seen, status returned). Requests
+listed in `canned` (0-based index -> status) are read in full and answered by the proxy itself;
+all others are streamed to the upstream as they arrive, and a client that resets mid-body makes
+the proxy reset the upstream connection too, so the service sees the same truncated request.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Request:
+    head: bytes = b""
+    body_bytes: int = 0
+    content_length: int = -1
+    status: int | None = None
+    complete: bool = False
+
+    def header(self, name: str) -> str | None:
+        for line in self.head.split(b"\r\n")[1:]:
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == name.lower().encode():
+                return value.strip().decode("latin-1")
+        return None
+
+
+@dataclass
+class FaultProxy:
+    upstream_port: int
+    canned: dict = field(default_factory=dict)
+    requests: list = field(default_factory=list)
+
+    def __enter__(self) -> FaultProxy:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            with self._lock:
+                index = len(self.requests)
+                self.requests.append(Request())
+            threading.Thread(target=self._serve, args=(client, index), daemon=True).start()
+
+    def _serve(self, client: socket.socket, index: int) -> None:
+        record = self.requests[index]
+        upstream = None
+        try:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, body = data.partition(b"\r\n\r\n")
+            record.head = head
+            record.content_length = int(record.header("Content-Length") or 0)
+            status = self.canned.get(index)
+            if status is None:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+                upstream.sendall(head + b"\r\n\r\n")
+            record.body_bytes = len(body)
+            if upstream:
+                upstream.sendall(body)
+            while record.body_bytes < record.content_length:
+                chunk = client.recv(65536)
+                if not chunk:
+                    raise ConnectionResetError("client closed mid-body")
+                record.body_bytes += len(chunk)
+                if upstream:
+                    upstream.sendall(chunk)
+            record.complete = True
+            if upstream is None:
+                text = b'{"error": "injected by the fault proxy"}'
+                client.sendall(b"HTTP/1.1 %d Injected\r\nContent-Type: application/json\r\n"
+                               b"Retry-After: 1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                               % (status, len(text)) + text)
+                record.status = status
+                return
+            response = b""
+            while chunk := upstream.recv(65536):
+                response += chunk
+            record.status = int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else None
+            client.sendall(response)
+        except OSError:
+            if upstream is not None:  # pass the reset on: the service sees a truncated body
+                upstream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        finally:
+            if upstream is not None:
+                upstream.close()
+            client.close()
