@@ -1,0 +1,112 @@
+"""The real stack (chalice local + rclone serve s3 as subprocesses), posted to as the camera does."""
+
+import hashlib
+import io
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from stopmotion.localstack import LocalStack
+from tests.conftest import camera_post, make_jpeg
+
+GOOD = make_jpeg(800, 600, thumbnail=True, seed=7)
+PADDING = bytes(range(256)) * 64  # what a FIFO read of the full length returns after the EOI
+
+
+def stored_file(stack: LocalStack, key: str) -> bytes:
+    """The object as a plain file in the data folder, where users find it."""
+    return (stack.data_dir / stack.bucket / key).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "body, repairs",
+    [
+        (GOOD, []),
+        (GOOD[1:] + PADDING, ["missing_leading_ff", "trailing_bytes_cut"]),
+        (b"\x00" + GOOD + PADDING, ["junk_before_soi", "trailing_bytes_cut"]),
+    ],
+    ids=["intact", "old-module-revision", "new-module-revision"],
+)
+def test_a_posted_frame_is_stored_byte_for_byte(local_stack, body, repairs):
+    status, headers, payload = camera_post(local_stack.api_url, body, camera="integ")
+    assert status == 201, payload
+    assert headers["content-type"] == "application/json"
+    answer = json.loads(payload)
+    assert answer["repairs"] == repairs
+    assert answer["bytes"] == len(GOOD) and (answer["width"], answer["height"]) == (800, 600)
+    assert answer["sha256"] == hashlib.sha256(GOOD).hexdigest()
+    assert stored_file(local_stack, answer["key"]) == GOOD
+    s3_object = local_stack.s3_client().get_object(Bucket=local_stack.bucket, Key=answer["key"])
+    assert s3_object["Body"].read() == GOOD
+
+
+def test_a_truncated_frame_is_kept_with_its_end_marker(local_stack):
+    cut = GOOD[: len(GOOD) * 2 // 3]
+    status, _, payload = camera_post(local_stack.api_url, cut, camera="integ-cut")
+    answer = json.loads(payload)
+    assert status == 201 and answer["repairs"] == ["eoi_appended"]
+    assert stored_file(local_stack, answer["key"]) == cut + b"\xff\xd9"
+
+
+def test_a_one_megabyte_frame_goes_through(local_stack):
+    noise = Image.merge("RGB", [Image.effect_noise((1600, 1200), 60)] * 3)
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=90)
+    big = out.getvalue()
+    assert len(big) > 1_000_000
+    status, _, payload = camera_post(local_stack.api_url, big, camera="integ-big")
+    assert status == 201
+    assert stored_file(local_stack, json.loads(payload)["key"]) == big
+
+
+def frames_of(stack: LocalStack, camera: str) -> list[Path]:
+    return sorted((stack.data_dir / stack.bucket / "frames" / camera).rglob("*.jpg"))
+
+
+@pytest.mark.parametrize(
+    "body, content_type, status, code",
+    [
+        (b"GET / HTTP/1.0", "image/jpeg", 422, "NotAJpeg"),
+        (GOOD, "text/plain", 415, "UnsupportedMediaType"),
+        (GOOD[:400], "image/jpeg", 422, "NotAJpeg"),
+        (bytes(4_500_001), "application/octet-stream", 413, "FrameTooLarge"),
+    ],
+    ids=["not-a-jpeg", "wrong-type", "headers-only", "over-the-limit"],
+)
+def test_refused_bodies_leave_nothing_behind(local_stack, body, content_type, status, code):
+    got, _, payload = camera_post(local_stack.api_url, body, camera="integ-refused",
+                                  content_type=content_type)
+    assert got == status
+    assert json.loads(payload)["Code"] == code
+    assert frames_of(local_stack, "integ-refused") == []
+
+
+def test_posted_frames_are_listed(local_stack):
+    keys = [json.loads(camera_post(local_stack.api_url, GOOD, camera="integ-list")[2])["key"]
+            for _ in range(3)]
+    with urllib.request.urlopen(f"{local_stack.api_url}/frames?camera=integ-list") as response:
+        listing = json.load(response)
+    assert [frame["key"] for frame in listing["frames"]] == keys
+    with urllib.request.urlopen(f"{local_stack.api_url}/frames/latest?camera=integ-list") as resp:
+        assert json.load(resp)["frames"][0]["key"] == keys[-1]
+
+
+def test_storage_down_gives_503_and_stores_nothing(tmp_path):
+    with LocalStack(tmp_path / "data", log_file=tmp_path / "stack.log") as stack:
+        assert camera_post(stack.api_url, GOOD, camera="down")[0] == 201
+        s3_server = stack.processes[0]
+        s3_server.terminate()
+        s3_server.wait(5)
+        status, headers, payload = camera_post(stack.api_url, GOOD, camera="down")
+        assert status == 503
+        assert int(headers["retry-after"]) > 0
+        assert json.loads(payload)["Code"] == "StorageUnavailable"
+        try:
+            urllib.request.urlopen(f"{stack.api_url}/health")
+            raise AssertionError("health said ok with the S3 server gone")
+        except urllib.error.HTTPError as err:
+            assert err.code == 503
+        assert len(frames_of(stack, "down")) == 1
