@@ -1,0 +1,98 @@
+#include "request_signer.h"
+
+#include <string.h>
+
+#include "flash.h"
+#include "hmac_sha256.h"
+
+namespace auth {
+namespace {
+
+const char kHex[] PROGMEM = "0123456789abcdef";
+
+void update_string_P(HmacSha256 &mac, const char *text_P) {
+  for (char c; (c = char(pgm_read_byte(text_P))) != 0; text_P++) mac.update(uint8_t(c));
+}
+
+void update_u32(HmacSha256 &mac, uint32_t value) {
+  char digits[11];
+  mac.update(digits, format_u32(digits, value));
+}
+
+void to_hex(char *out, const uint8_t *bytes, uint8_t count) {
+  for (uint8_t i = 0; i < count; i++) {
+    *out++ = char(pgm_read_byte(&kHex[bytes[i] >> 4]));
+    *out++ = char(pgm_read_byte(&kHex[bytes[i] & 15]));
+  }
+}
+
+// Appends text (from flash when in_flash) at out[*used], keeping room for the NUL.
+bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash) {
+  for (char c; (c = in_flash ? char(pgm_read_byte(text)) : *text) != 0; text++) {
+    if (*used + 1 >= cap) return false;
+    out[(*used)++] = c;
+  }
+  out[*used] = 0;
+  return true;
+}
+
+}  // namespace
+
+uint8_t format_u32(char out[11], uint32_t value) {
+  char reversed[10];
+  uint8_t n = 0;
+  do {
+    reversed[n++] = char('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  for (uint8_t i = 0; i < n; i++) out[i] = reversed[n - 1 - i];
+  out[n] = 0;
+  return n;
+}
+
+void sign_request(char signature[kSignatureChars + 1], const uint8_t *key_P, uint8_t key_length,
+                  const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
+                  uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]) {
+  HmacSha256 mac;
+  mac.begin(key_P, key_length);
+  mac.update("SM1\n", 4);
+  update_string_P(mac, method_P);
+  mac.update(uint8_t('\n'));
+  update_string_P(mac, path_P);
+  mac.update(uint8_t('\n'));
+  update_string_P(mac, camera_P);
+  mac.update(uint8_t('\n'));
+  update_u32(mac, counter);
+  mac.update(uint8_t('\n'));
+  update_u32(mac, content_length);
+  mac.update(uint8_t('\n'));
+  char hex[2 * Sha256::kDigestSize];
+  to_hex(hex, body_sha256, Sha256::kDigestSize);
+  mac.update(hex, sizeof hex);
+  uint8_t digest[Sha256::kDigestSize];
+  mac.finish(digest);
+  to_hex(signature, digest, Sha256::kDigestSize);
+  signature[kSignatureChars] = 0;
+}
+
+size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
+                           const char *signature) {
+  static const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";
+  static const char kCounter[] PROGMEM = ", Counter=";
+  static const char kSignature[] PROGMEM = ", Signature=";
+  char digits[11];
+  format_u32(digits, counter);
+  size_t used = 0;
+  if (cap == 0) return 0;
+  out[0] = 0;
+  bool ok = append(out, cap, &used, kScheme, true) && append(out, cap, &used, camera_P, true) &&
+            append(out, cap, &used, kCounter, true) && append(out, cap, &used, digits, false) &&
+            append(out, cap, &used, kSignature, true) && append(out, cap, &used, signature, false);
+  if (!ok) {
+    out[0] = 0;
+    return 0;
+  }
+  return used;
+}
+
+}  // namespace auth

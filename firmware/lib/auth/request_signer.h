@@ -1,0 +1,30 @@
+// The camera's credential (issue 6): the signature over the request and the Authorization value.
+//   string to sign = "SM1\n" METHOD "\n" PATH "\n" ID "\n" COUNTER "\n" CONTENT_LENGTH "\n" hex(SHA256(body))
+//   Authorization: SM1-HMAC-SHA256 Camera=<id>, Counter=<decimal>, Signature=<64 lowercase hex>
+// Strings whose names end in _P live in flash (PSTR/PROGMEM).
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sha256.h"
+
+namespace auth {
+
+const uint8_t kSignatureChars = 64;
+// The longest value authorization_value() writes, without its terminating NUL.
+const uint8_t kAuthorizationMax = 45 + 32 + 10 + kSignatureChars;  // 151
+
+// Writes the 64 hex digits of the signature and a NUL into signature (65 bytes).
+void sign_request(char signature[kSignatureChars + 1], const uint8_t *key_P, uint8_t key_length,
+                  const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
+                  uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]);
+
+// Writes the Authorization header's value and a NUL into out; returns its length, 0 if cap is short.
+size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
+                           const char *signature);
+
+// Decimal digits of value and a NUL into out (11 bytes); returns the number of digits.
+uint8_t format_u32(char out[11], uint32_t value);
+
+}  // namespace auth

@@ -1,0 +1,57 @@
+"""Writes the vectors the firmware's SHA-256, HMAC and request signer are checked against.
+
+Every expected value comes from Python (hashlib, hmac, chalicelib.auth). Run it to regenerate:
+    .venv/bin/python -m tests.security.make_vectors > tests/security/auth_vectors.txt
+Line formats ("-" stands for empty hex):
+    sha256 <message hex> <digest hex>
+    hmac   <key hex> <message hex> <mac hex>
+    sign   <key hex> <method> <path> <camera> <counter> <length> <body sha256 hex> <signature>
+    header <camera> <counter> <signature> <Authorization value (rest of the line)>
+"""
+
+import hashlib
+import hmac
+import random
+import sys
+
+from chalicelib import auth
+
+
+def hx(data: bytes) -> str:
+    return data.hex() or "-"
+
+
+def lines() -> list[str]:
+    rng = random.Random(20261124)
+    out = []
+    messages = [b"", b"abc", b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"]
+    # every length around the padding boundaries (55/56/63/64 bytes and one block further)
+    messages += [rng.randbytes(n) for n in range(0, 200)]
+    messages += [rng.randbytes(n) for n in (1000, 4095, 4096)]
+    for message in messages:
+        out.append(f"sha256 {hx(message)} {hashlib.sha256(message).hexdigest()}")
+    keys = [b"", b"\x0b" * 20, b"Jefe", rng.randbytes(32), rng.randbytes(63), rng.randbytes(64)]
+    for key in keys:
+        for message in (b"", b"Hi There", b"what do ya want for nothing?", rng.randbytes(300)):
+            out.append(f"hmac {hx(key)} {hx(message)} {hmac.new(key, message, hashlib.sha256).hexdigest()}")
+    cases = [("POST", "/frames", "cam-1", 1, 0), ("POST", "/frames", "a" * 32, 2**32 - 1, 4_500_000)]
+    cases += [("POST", "/frames", f"cam-{i}", rng.randrange(2**32), rng.randrange(10**7)) for i in range(20)]
+    for method, path, camera, counter, length in cases:
+        key = rng.randbytes(32)
+        body_sha = hashlib.sha256(rng.randbytes(64)).hexdigest()
+        message = auth.string_to_sign(method, path, camera, counter, length, body_sha)
+        signature = auth.sign(key, message)
+        out.append(f"sign {key.hex()} {method} {path} {camera} {counter} {length} {body_sha} {signature}")
+        value = f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
+        assert auth.parse_camera(value) == auth.CameraCredential(camera, counter, signature)
+        out.append(f"header {camera} {counter} {signature} {value}")
+    return out
+
+
+def main() -> int:
+    sys.stdout.write("\n".join(lines()) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
