@@ -32,7 +32,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` shuts down as cleanly as Ctrl-C does
+    # Ctrl-C, and `kill`, stop the servers; also when started where SIGINT is ignored (`... &`).
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with LocalStack(args.data_dir, args.port, args.s3_port) as stack:
             print(
