@@ -8,11 +8,13 @@ BIN := $(VENV)/bin
 STAGE ?= dev
 PORT ?= 8000
 S3_PORT ?= 9000
+# AWS region of the deploy targets; `chalice package` needs one even offline.
+REGION ?= $(or $(AWS_DEFAULT_REGION),us-east-1)
 
 # Debian packages the firmware build, the simulator and the browser tests need.
 APT_PACKAGES := gcc-avr avr-libc arduino-core-avr simavr libsimavr-dev libelf-dev chromium chromium-driver
 
-.PHONY: setup system-deps run test bench firmware package deploy clean
+.PHONY: setup system-deps run test bench firmware package deploy front-door clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +39,24 @@ bench: setup system-deps
 firmware: system-deps
 	$(MAKE) -C firmware
 
+# Deploying (README: Deploying with the front door). Options, passed on only when set:
+# STACK, CAMERA, SILENCE_HOURS, ALARM_EMAIL, PRICE_CLASS, RETENTION_DAYS, ARTIFACT_BUCKET;
+# DRY_RUN=1 prints the AWS commands instead of running them.
+DEPLOY_ARGS = --stage $(STAGE) --region $(REGION) $(if $(filter-out 0,$(DRY_RUN)),--dry-run) \
+	$(if $(STACK),--stack $(STACK)) $(if $(CAMERA),--camera $(CAMERA)) \
+	$(if $(SILENCE_HOURS),--silence-hours $(SILENCE_HOURS)) \
+	$(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(PRICE_CLASS),--price-class $(PRICE_CLASS))
+STACK_ARGS = $(if $(RETENTION_DAYS),--retention-days $(RETENTION_DAYS)) \
+	$(if $(ARTIFACT_BUCKET),--artifact-bucket $(ARTIFACT_BUCKET))
+
+package: setup
+	$(BIN)/python -m infra.deploy package --stage $(STAGE) --region $(REGION)
+
+deploy: package
+	$(BIN)/python -m infra.deploy deploy $(strip $(DEPLOY_ARGS) $(STACK_ARGS))
+
+front-door: setup
+	$(BIN)/python -m infra.deploy front-door $(strip $(DEPLOY_ARGS))
+
 clean:
-	rm -rf $(VENV) var artifacts firmware/build
+	rm -rf $(VENV) var artifacts build firmware/build

@@ -1,0 +1,174 @@
+"""Way 1, one stack: the template `chalice package --merge-template` builds, checked offline."""
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from infra import cfn, deploy
+from tests.test_infra_front_door import lint
+
+STAGE = "dev"
+READ_VERBS = ("Get", "List", "Head", "Describe")
+
+
+@pytest.fixture(scope="module")
+def sam(tmp_path_factory) -> Path:
+    return deploy.package(STAGE, tmp_path_factory.mktemp("package") / STAGE, "us-east-1")
+
+
+@pytest.fixture(scope="module")
+def template(sam) -> dict:
+    return cfn.load(sam)
+
+
+@pytest.fixture(scope="module")
+def resources(template) -> dict:
+    return template["Resources"]
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(resources: dict) -> list[tuple[str, dict]]:
+    """(resource id, statement) for every inline and managed IAM policy statement."""
+    found = []
+    for rid, resource in resources.items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [props["PolicyDocument"]]
+        else:
+            continue
+        found += [(rid, s) for d in documents for s in as_list(d["Statement"])]
+    return found
+
+
+def is_s3_write(action: str) -> bool:
+    service, _, verb = action.partition(":")
+    return action == "*" or (service == "s3" and not verb.startswith(READ_VERBS))
+
+
+def test_lints_clean_with_the_nested_front_door_beside_it(sam):
+    assert (sam.parent / "front-door.yaml").read_bytes() == cfn.FRONT_DOOR.read_bytes(), (
+        "cfn-lint passes silently when a nested template is missing"
+    )
+    lint(sam)
+
+
+def test_bucket_blocks_public_access(resources):
+    block = resources["FramesBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                     "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+
+
+def test_bucket_is_encrypted(resources):
+    (rule,) = resources["FramesBucket"]["Properties"]["BucketEncryption"][
+        "ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+
+
+def test_bucket_outlives_the_stack_and_old_frames_expire_only_when_asked(template, resources):
+    bucket = resources["FramesBucket"]
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    lifecycle = bucket["Properties"]["LifecycleConfiguration"]["Fn::If"]
+    assert lifecycle[0] == "ExpireOldFrames" and lifecycle[2] == {"Ref": "AWS::NoValue"}
+    (rule,) = lifecycle[1]["Rules"]
+    assert (rule["Prefix"], rule["ExpirationInDays"]) == ("frames/", {"Ref": "FrameRetentionDays"})
+    assert cfn.parameter_defaults(template)["FrameRetentionDays"] == "0", "keep frames by default"
+    assert template["Conditions"]["ExpireOldFrames"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "FrameRetentionDays"}, 0]}]}
+
+
+def test_function_stores_into_the_bucket_with_the_replaced_role(resources, sam):
+    function = resources["APIHandler"]["Properties"]
+    assert function["Environment"]["Variables"]["FRAMES_BUCKET"] == {"Ref": "FramesBucket"}
+    assert function["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}
+    dev_bucket = deploy.chalice_config(deploy.PROJECT)["stages"][STAGE]["environment_variables"][
+        "FRAMES_BUCKET"]
+    assert dev_bucket not in sam.read_text(), "the chalice-deploy bucket leaked into the stack"
+
+
+def test_no_statement_grants_s3_write_on_everything(resources):
+    writes = [(rid, s) for rid, s in statements(resources)
+              if s["Effect"] == "Allow" and any(map(is_s3_write, as_list(s["Action"])))]
+    assert writes, "the function must be able to store frames"
+    for rid, statement in writes:
+        for resource in as_list(statement["Resource"]):
+            assert resource not in ("*", "arn:aws:s3:::*"), f"{rid}: S3 write on {resource}"
+            assert resource == {"Fn::Sub": "${FramesBucket.Arn}/frames/*"}, (rid, resource)
+
+
+def test_is_s3_write_classifies_actions():
+    assert [is_s3_write(a) for a in ("s3:PutObject", "s3:*", "*", "s3:DeleteObject")] == [True] * 4
+    assert [is_s3_write(a) for a in ("s3:GetObject", "s3:ListBucket", "logs:PutLogEvents")] == [
+        False] * 3
+
+
+def test_role_grants_what_the_chalice_deploy_policy_grants(resources):
+    """The two ways give the function the same actions (only the bucket differs)."""
+    policy_file = deploy.chalice_config(deploy.PROJECT)["stages"][STAGE]["iam_policy_file"]
+    chalice_way = json.loads((deploy.PROJECT / ".chalice" / policy_file).read_text())
+    granted = {a for s in as_list(chalice_way["Statement"]) for a in as_list(s["Action"])}
+    merged = {a for rid, s in statements(resources) if rid == "ApiHandlerRole"
+              for a in as_list(s["Action"])}
+    assert merged == granted
+
+
+def test_front_door_is_nested_and_wired_to_the_generated_api_and_stage(resources):
+    nested = resources["FrontDoor"]["Properties"]
+    assert nested["TemplateURL"] == "front-door.yaml"
+    assert nested["Parameters"]["ApiId"] == {"Ref": "RestAPI"}
+    assert nested["Parameters"]["ApiStage"] == {"Ref": "RestAPI.Stage"}
+    stage = resources["RestAPI"]["Properties"]["StageName"]
+    assert stage == deploy.api_stage(STAGE, deploy.PROJECT)
+    (origin,) = cfn.load(cfn.FRONT_DOOR)["Resources"]["Distribution"]["Properties"][
+        "DistributionConfig"]["Origins"]
+    assert cfn.sub(origin["OriginPath"], {"ApiStage": stage}) == f"/{stage}"
+
+
+def test_parameters_passed_down_keep_the_front_doors_constraints(template, resources):
+    front_door = cfn.load(cfn.FRONT_DOOR)["Parameters"]
+    passed = {name: value["Ref"] for name, value in resources["FrontDoor"]["Properties"][
+        "Parameters"].items() if value["Ref"] in template["Parameters"]}
+    assert set(passed) == {"PriceClass", "CameraId", "SilenceHours", "AlarmEmail"}
+    for name, outer in passed.items():
+        mine = {k: v for k, v in template["Parameters"][outer].items() if k != "Description"}
+        theirs = {k: v for k, v in front_door[name].items() if k != "Description"}
+        assert mine == theirs, name
+
+
+def test_api_is_regional_behind_the_distribution(resources):
+    assert resources["RestAPI"]["Properties"]["EndpointConfiguration"] == "REGIONAL"
+
+
+def test_outputs_give_the_host_and_url(template):
+    front_door_outputs = cfn.load(cfn.FRONT_DOOR)["Outputs"]
+    for name in ("DistributionDomain", "FramesURL"):
+        value = template["Outputs"][name]["Value"]
+        assert value == {"Fn::GetAtt": ["FrontDoor", f"Outputs.{name}"]}
+        assert name in front_door_outputs
+
+
+def test_aws_cloudformation_package_uploads_code_and_nested_template(sam, local_stack):
+    """The real `aws cloudformation package` step, against the local S3 server."""
+    bucket = "deploy-artifacts"
+    local_stack.s3_client().create_bucket(Bucket=bucket)
+    upload, _ = deploy.deploy_commands(sam.parent, "test-stack", "us-east-1", bucket, {})
+    done = subprocess.run([str(a) for a in upload], env=local_stack.env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    packaged = cfn.load(sam.parent / "packaged.yaml")["Resources"]
+    code_uri = packaged["APIHandler"]["Properties"]["CodeUri"]
+    nested_url = packaged["FrontDoor"]["Properties"]["TemplateURL"]
+    assert code_uri.startswith(f"s3://{bucket}/test-stack/")
+    uploaded = local_stack.data_dir / bucket / "test-stack"
+    nested_key = nested_url.rsplit("/", 1)[1]
+    assert cfn.load(uploaded / nested_key) == cfn.load(cfn.FRONT_DOOR), "re-serialised, same data"
+    with zipfile.ZipFile(uploaded / code_uri.rsplit("/", 1)[1]) as code:
+        assert {"app.py", "chalicelib/metrics.py"} <= set(code.namelist())
+    lint(sam.parent / "packaged.yaml")
