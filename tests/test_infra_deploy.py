@@ -1,0 +1,148 @@
+"""Way 2, after `chalice deploy`: the front-door stack's parameters come from Chalice's deployed
+record; and the printed AWS steps of both ways name only parameters the templates have."""
+
+import json
+import re
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+
+from infra import cfn, deploy
+
+API_ID = "k3x9q2w7ab"
+REGION = "eu-central-1"
+
+
+def deployed_record(api_id: str = API_ID, region: str = REGION, stage: str = "api") -> dict:
+    """What `chalice deploy` 1.34 writes to .chalice/deployed/<stage>.json for this app."""
+    return {
+        "resources": [
+            {"name": "default-role", "resource_type": "iam_role",
+             "role_arn": "arn:aws:iam::123456789012:role/stopmotion-ingest-dev",
+             "role_name": "stopmotion-ingest-dev"},
+            {"name": "api_handler", "resource_type": "lambda_function",
+             "lambda_arn": f"arn:aws:lambda:{region}:123456789012:function:stopmotion-ingest-dev"},
+            {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api_id,
+             "rest_api_url": f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/"},
+        ],
+        "schema_version": "2.0",
+        "backend": "api",
+    }
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the project's .chalice/config.json with a fake deployed record beside it."""
+    (tmp_path / ".chalice" / "deployed").mkdir(parents=True)
+    shutil.copy(deploy.PROJECT / ".chalice" / "config.json", tmp_path / ".chalice")
+    write_record(tmp_path, deployed_record())
+    return tmp_path
+
+
+def write_record(project: Path, record: dict, stage: str = "dev") -> None:
+    (project / ".chalice" / "deployed" / f"{stage}.json").write_text(json.dumps(record))
+
+
+def overrides_of(command: str) -> dict[str, str]:
+    words = shlex.split(command.removeprefix("$ "))
+    at = words.index("--parameter-overrides")
+    return dict(w.split("=", 1) for w in words[at + 1 :] if "=" in w)
+
+
+def printed_commands(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("$ ")]
+
+
+def test_parameters_come_from_the_record(project):
+    parameters, region = deploy.front_door_parameters("dev", project)
+    assert parameters == {"ApiId": API_ID, "ApiStage": "api"}
+    assert region == REGION, "the stack goes where the API and its metrics are"
+
+
+def test_parameters_fit_the_front_door_template(project):
+    parameters, _ = deploy.front_door_parameters("dev", project)
+    declared = cfn.load(cfn.FRONT_DOOR)["Parameters"]
+    required = {name for name, spec in declared.items() if "Default" not in spec}
+    assert required <= set(parameters) <= set(declared)
+    for name, value in parameters.items():
+        assert re.fullmatch(declared[name]["AllowedPattern"], value), (name, value)
+
+
+def test_origin_path_is_the_deployed_stage(project):
+    write_record(project, deployed_record(stage="prod"))
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    config["stages"]["dev"]["api_gateway_stage"] = "prod"
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
+    parameters, _ = deploy.front_door_parameters("dev", project)
+    (origin,) = cfn.load(cfn.FRONT_DOOR)["Resources"]["Distribution"]["Properties"][
+        "DistributionConfig"]["Origins"]
+    assert cfn.sub(origin["OriginPath"], parameters) == "/prod"
+
+
+@pytest.mark.parametrize("damage", ["renamed id key", "renamed type", "no url", "other api's url"])
+def test_a_renamed_key_is_caught(project, damage):
+    record = deployed_record()
+    api = record["resources"][2]
+    if damage == "renamed id key":
+        api["api_id"] = api.pop("rest_api_id")
+    elif damage == "renamed type":
+        api["resource_type"] = "api"
+    elif damage == "no url":
+        del api["rest_api_url"]
+    else:
+        api["rest_api_url"] = api["rest_api_url"].replace(API_ID, "zzzzzzzzzz")
+    write_record(project, record)
+    with pytest.raises(deploy.DeployError):
+        deploy.front_door_parameters("dev", project)
+
+
+def test_a_stage_renamed_since_the_deploy_is_caught(project):
+    config = json.loads((project / ".chalice" / "config.json").read_text())
+    config["stages"]["dev"]["api_gateway_stage"] = "v2"
+    (project / ".chalice" / "config.json").write_text(json.dumps(config))
+    with pytest.raises(deploy.DeployError, match="chalice deploy --stage dev"):
+        deploy.front_door_parameters("dev", project)
+
+
+def test_no_record_says_deploy_first(project):
+    with pytest.raises(deploy.DeployError, match="chalice deploy --stage prod"):
+        deploy.front_door_parameters("prod", project)
+
+
+def test_front_door_dry_run_prints_the_deploy_and_the_firmware_lines(project, monkeypatch, capsys):
+    monkeypatch.setattr(deploy, "PROJECT", project)
+    assert deploy.main(["front-door", "--stage", "dev", "--dry-run", "--camera", "garden"]) == 0
+    out = capsys.readouterr().out
+    (command,) = [line for line in out.splitlines() if " cloudformation deploy " in line]
+    assert f"--region {REGION}" in command and "--stack-name stopmotion-ingest-dev-front-door" in command
+    assert overrides_of(command) == {"ApiId": API_ID, "ApiStage": "api", "CameraId": "garden"}
+    assert set(overrides_of(command)) <= set(cfn.load(cfn.FRONT_DOOR)["Parameters"])
+    assert "#define SERVER_PORT 80" in out and '#define SERVER_PATH "/frames"' in out
+
+
+def test_front_door_without_a_record_fails_clearly(project, monkeypatch, capsys):
+    monkeypatch.setattr(deploy, "PROJECT", project)
+    assert deploy.main(["front-door", "--stage", "prod", "--dry-run"]) == 2
+    assert "chalice deploy --stage prod" in capsys.readouterr().err
+
+
+def test_deploy_dry_run_names_only_parameters_of_the_merged_template(tmp_path, capsys):
+    (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
+    every_option = ["--camera", "garden", "--silence-hours", "12", "--alarm-email", "a@b.example",
+                    "--retention-days", "365", "--price-class", "PriceClass_200"]
+    args = ["deploy", "--dry-run", "--out", str(tmp_path), "--region", "us-west-2", *every_option]
+    assert deploy.main(args) == 0
+    upload, create, describe = printed_commands(capsys)
+    assert " cloudformation package " in upload and "--s3-bucket '<ARTIFACT_BUCKET>'" in upload
+    assert " cloudformation deploy " in create and "--capabilities CAPABILITY_IAM" in create
+    assert " describe-stacks " in describe
+    assert set(overrides_of(create)) == set(deploy.STACK_PARAMETERS.values())
+    assert set(deploy.STACK_PARAMETERS.values()) <= set(cfn.load(cfn.MERGE)["Parameters"])
+
+
+def test_deploy_for_real_needs_an_artifact_bucket(tmp_path, capsys):
+    (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
+    assert deploy.main(["deploy", "--out", str(tmp_path)]) == 2
+    assert "ARTIFACT_BUCKET" in capsys.readouterr().err
