@@ -1,0 +1,187 @@
+"""`stopmotion camera`: add or rotate a camera's secret, or the viewer token, and print the config lines.
+
+Locally the secrets live in a git-ignored JSON file (var/secrets.json, what `make run` reads); with
+--ssm they go to SSM Parameter Store as SecureStrings under /stopmotion/<stage>/ (what the Lambda reads).
+"""
+
+import argparse
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.auth import CAMERA_ID, key_id
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = PROJECT_DIR / "var" / "secrets.json"
+
+
+class CameraError(Exception):
+    """The command cannot do what was asked (camera exists, missing, bad id); nothing changed."""
+
+
+def ssm_path(stage: str) -> str:
+    return f"/stopmotion/{stage}"
+
+
+def new_camera_secret() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def new_viewer_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def firmware_lines(camera: str, secret: bytes) -> str:
+    """The lines for firmware/include/config.h (the git-ignored real config)."""
+    body = ", ".join(f"0x{b:02x}" for b in secret)
+    return (
+        f'#define CONFIG_CAMERA_ID "{camera}"\n'
+        f"#define CONFIG_CAMERA_SECRET {{{body}}}  // key id {key_id(secret)}\n"
+    )
+
+
+class FileSecrets:
+    """The local secrets file: {"cameras": {id: hex}, "viewer": token}, written atomically, mode 600."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def load(self) -> dict:
+        if not self.path.exists():
+            return {"cameras": {}, "viewer": None}
+        data = json.loads(self.path.read_text())
+        data.setdefault("cameras", {})
+        data.setdefault("viewer", None)
+        return data
+
+    def save(self, data: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".secrets-")
+        with os.fdopen(fd, "w") as out:  # mkstemp makes it 0600
+            json.dump(data, out, indent=2, sort_keys=True)
+            out.write("\n")
+        os.replace(tmp, self.path)
+
+    def set_camera(self, camera: str, secret: bytes, replace: bool) -> None:
+        data = self.load()
+        if (camera in data["cameras"]) != replace:
+            raise CameraError(_exists_message(camera, replace))
+        data["cameras"][camera] = secret.hex()
+        self.save(data)
+
+    def set_viewer(self, token: str) -> None:
+        data = self.load()
+        data["viewer"] = token
+        self.save(data)
+
+    def viewer(self) -> str | None:
+        return self.load()["viewer"]
+
+
+class SsmSecrets:
+    """The stage's SecureString parameters: <path>/cameras/<id> and <path>/viewer."""
+
+    def __init__(self, ssm, stage: str):
+        self.ssm, self.path = ssm, ssm_path(stage)
+
+    def set_camera(self, camera: str, secret: bytes, replace: bool) -> None:
+        name = f"{self.path}/cameras/{camera}"
+        try:
+            self.ssm.get_parameter(Name=name)
+            exists = True
+        except self.ssm.exceptions.ParameterNotFound:
+            exists = False
+        if exists != replace:
+            raise CameraError(_exists_message(camera, replace))
+        self.ssm.put_parameter(
+            Name=name, Value=secret.hex(), Type="SecureString", Overwrite=replace,
+            Description=f"stop-motion camera {camera}: HMAC-SHA256 key (hex)",
+        )
+
+    def set_viewer(self, token: str) -> None:
+        self.ssm.put_parameter(
+            Name=f"{self.path}/viewer", Value=token, Type="SecureString", Overwrite=True,
+            Description="stop-motion viewer token (Authorization: Bearer)",
+        )
+
+    def viewer(self) -> str | None:
+        try:
+            return self.ssm.get_parameter(Name=f"{self.path}/viewer", WithDecryption=True)[
+                "Parameter"]["Value"]
+        except self.ssm.exceptions.ParameterNotFound:
+            return None
+
+
+def _exists_message(camera: str, replace: bool) -> str:
+    if replace:
+        return f"camera {camera!r} does not exist; use `stopmotion camera add {camera}`"
+    return f"camera {camera!r} already exists; use `stopmotion camera rotate {camera}`"
+
+
+def ensure_local(path: Path, camera: str = "demo") -> tuple[bytes, str]:
+    """Makes sure the local file has `camera` and a viewer token; returns (camera secret, token)."""
+    store = FileSecrets(path)
+    data = store.load()
+    if camera not in data["cameras"]:
+        store.set_camera(camera, new_camera_secret(), replace=False)
+    if not store.viewer():
+        store.set_viewer(new_viewer_token())
+    data = store.load()
+    return bytes.fromhex(data["cameras"][camera]), data["viewer"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "camera", help="add or rotate a camera's secret or the viewer token; prints config lines"
+    )
+    parser.add_argument("action", choices=["add", "rotate", "viewer"],
+                        help="add/rotate a camera, or create/rotate (--rotate) the viewer token")
+    parser.add_argument("camera", nargs="?", help="camera id: 1-32 of a-z, 0-9, '-'")
+    parser.add_argument("--secrets-file", type=Path, default=DEFAULT_FILE,
+                        help=f"local secrets file (default {DEFAULT_FILE.relative_to(PROJECT_DIR)})")
+    parser.add_argument("--ssm", action="store_true", help="write SSM Parameter Store instead")
+    parser.add_argument("--stage", default="dev", help="Chalice stage for --ssm (default dev)")
+    parser.add_argument("--rotate", action="store_true", help="viewer: replace an existing token")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, ssm=None) -> int:
+    if args.ssm:
+        if ssm is None:
+            import boto3
+
+            ssm = boto3.client("ssm")
+        store = SsmSecrets(ssm, args.stage)
+        where = f"SSM {ssm_path(args.stage)}"
+    else:
+        store = FileSecrets(args.secrets_file)
+        where = str(args.secrets_file)
+    try:
+        if args.action == "viewer":
+            token = store.viewer()
+            if token is None or args.rotate:
+                token = new_viewer_token()
+                store.set_viewer(token)
+            print(f"viewer token ({where}):\n  Authorization: Bearer {token}")
+            return 0
+        if not args.camera or not CAMERA_ID.fullmatch(args.camera):
+            raise CameraError("camera id must be 1 to 32 of a-z, 0-9 and '-'")
+        secret = new_camera_secret()
+        store.set_camera(args.camera, secret, replace=args.action == "rotate")
+    except CameraError as err:
+        print(f"stopmotion camera: {err}")
+        return 1
+    except (BotoCoreError, ClientError) as err:
+        print(f"stopmotion camera: SSM refused: {err}")
+        return 1
+    print(f"camera {args.camera} {'rotated' if args.action == 'rotate' else 'added'} in {where}.")
+    print("Put these lines in firmware/include/config.h (git-ignored), then build and flash:\n")
+    print(firmware_lines(args.camera, secret))
+    if args.action == "rotate":
+        print("The old secret stops working (in AWS within a minute, the Lambda's cache); the camera's "
+              "counter starts afresh with the new one.")
+    return 0
