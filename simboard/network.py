@@ -55,7 +55,8 @@ class Network:
         self._events: list = []
         self._seq = itertools.count()
         self._udp: dict[int, object] = {}
-        self.tcp: list[TcpLink] = []
+        self.tcp: list[TcpLink] = []  # open connections
+        self.connections: list[TcpLink] = []  # every connection, for reports
         self.awaiting_peer = False
 
     def at(self, when: float, action) -> None:
@@ -101,6 +102,7 @@ class Network:
     def tcp_connect(self, sock, ip: bytes, port: int):
         link = TcpLink(self, sock, ip, port)
         self.tcp.append(link)
+        self.connections.append(link)
         return link
 
 
@@ -134,6 +136,8 @@ class TcpLink:
         self.net, self.chip_sock = net, chip_sock
         self.number = net.faults.connections = net.faults.connections + 1
         self.sent = self.received = self.read = 0
+        # simulated times for the bench: first byte sent, last byte acknowledged, first byte back
+        self.first_sent = self.last_acked = self.first_received = None
         self.sock: socket.socket | None = None
         self._inbox = bytearray()  # bytes read from the real socket, not yet in RX memory
         self._eof = self.reading_done = False
@@ -182,6 +186,8 @@ class TcpLink:
             self.close()
             self.chip_sock.peer_reset()
             return
+        if self.first_sent is None:
+            self.first_sent = self.net.clock()
         self.sock.setblocking(True)
         self.sock.sendall(piece)
         self.sock.setblocking(False)
@@ -189,6 +195,7 @@ class TcpLink:
 
     def _acked(self, count: int) -> None:
         if self.sock is not None and self.chip_sock.link is self:
+            self.last_acked = self.net.clock()
             self.chip_sock.acknowledged(count)
 
     def readable(self) -> None:
@@ -215,6 +222,8 @@ class TcpLink:
         if self._inbox and room > 0:
             chunk = bytes(self._inbox[:room])
             del self._inbox[:room]
+            if self.first_received is None:
+                self.first_received = self.net.clock()
             self.received += len(chunk)
             self.chip_sock.deliver(chunk)
         if self._eof and not self._inbox:

@@ -1,0 +1,34 @@
+"""One scenario's bench: the board, its LAN (DHCP, DNS, link), and a fault proxy in front of the
+ingest API. Everything the firmware reaches over TCP lands on the proxy's 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from simboard.arducam import Camera
+from simboard.board import Board
+from simboard.network import LAN, Faults, Link, Network
+from simboard.proxy import FaultProxy
+from simboard.services import API_IP, Dhcp, Dns
+
+
+@contextlib.contextmanager
+def rig(elf: Path, heap_start: int, camera: Camera, api_port: int, host: str, http_port: int = 80,
+        link: Link = LAN, dhcp: Dhcp | None = None, dns: Dns | None = None,
+        faults: Faults | None = None, canned: dict | None = None):
+    """Yields (board, proxy). `host` resolves to a documentation address; TCP port `http_port`
+    there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1."""
+    dhcp = dhcp or Dhcp()
+    dns = dns or Dns()
+    dns.hosts.setdefault(host, API_IP)
+    with FaultProxy(api_port, canned=canned or {}) as proxy:
+        network = Network(clock=None, link=link, tcp_ports={http_port: proxy.port},
+                          services={67: dhcp, 53: dns}, faults=faults or Faults())
+        network.lease = dhcp.leased
+        board = Board(elf, camera, network, heap_start=heap_start)
+        try:
+            yield board, proxy
+        finally:
+            for link_ in network.tcp:
+                link_.close()

@@ -1,0 +1,92 @@
+"""Fixtures for the hardware-in-the-loop scenarios: the firmware built with tests/hil/config.h,
+the real local stack, and a runner that puts the board on a rig and reports what reached S3.
+
+Set SIMBOARD_REPORT=<file> to append one JSON line per scenario (wall time, simulated time, free
+SRAM low-water mark, SPI bytes); bench/bench_hil.py reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from simboard import firmware
+from simboard.rig import rig
+
+CONFIG = Path(__file__).with_name("config.h")
+CAMERA_ID = "hil-cam"  # must match CAMERA_ID in config.h
+HOST = "frames.stopmotion.test"  # must match the host in config.h
+
+
+@pytest.fixture(scope="session")
+def hil_elf(tmp_path_factory):
+    """(ELF path, start of free SRAM) of the real firmware built with the test config."""
+    elf = firmware.build(CONFIG, tmp_path_factory.mktemp("hil-build"))
+    return elf, firmware.symbol(elf, "__heap_start")
+
+
+@dataclass
+class Outcome:
+    board: object
+    proxy: object
+    stored: list = field(default_factory=list)  # (key, body bytes, metadata), oldest first
+
+    def serial(self) -> str:
+        return self.board.log_text()
+
+
+def stored_frames(stack) -> dict:
+    s3 = stack.s3_client()
+    pages = s3.get_paginator("list_objects_v2").paginate(
+        Bucket=stack.bucket, Prefix=f"frames/{CAMERA_ID}/")
+    return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+@pytest.fixture
+def scenario(hil_elf, local_stack, request):
+    """Run a scenario: scenario(camera, drive, **rig options) -> Outcome. `drive(board, proxy)`
+    runs the board until what the scenario waits for; frames stored meanwhile are returned."""
+    elf, heap_start = hil_elf
+
+    def run(camera, drive, **options) -> Outcome:
+        before = stored_frames(local_stack)
+        started = time.monotonic()
+        with rig(elf, heap_start, camera, local_stack.api_port, HOST, **options) as (board, proxy):
+            try:
+                drive(board, proxy)
+            except BaseException:
+                print(board.log_text())
+                raise
+            outcome = Outcome(board, proxy)
+            wall = time.monotonic() - started
+            s3 = local_stack.s3_client()
+            for key in sorted(stored_frames(local_stack) - before):
+                obj = s3.get_object(Bucket=local_stack.bucket, Key=key)
+                outcome.stored.append((key, obj["Body"].read(), obj["Metadata"]))
+            _report(request.node.name, board, wall)
+            print(board.log_text())
+            assert board.chip.violations == [], "W5500 misuse"
+            assert board.bus_conflicts == 0, "both SPI chip selects low at once"
+            return outcome
+
+    return run
+
+
+def _report(name: str, board, wall: float) -> None:
+    path = os.environ.get("SIMBOARD_REPORT")
+    if not path:
+        return
+    line = {"scenario": name, "wall_s": round(wall, 2), "sim_s": round(board.now(), 2),
+            "free_sram_min": board.free_sram_low_water(), "spi_bytes": board.core.spi_bytes}
+    with open(path, "a") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+def uploaded(proxy, count: int = 1):
+    """A `until` predicate: `count` requests answered 201 by the service."""
+    return lambda: sum(1 for r in proxy.requests if r.status == 201) >= count

@@ -1,0 +1,133 @@
+"""The real firmware ELF on the simulated board, against the real local stack (chalice local + S3).
+
+Each scenario drives the board until what it waits for happens (in simulated time) and asserts
+what reached S3. Intervals and timeouts come from tests/hil/config.h.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from simboard.arducam import Camera
+from simboard.frames import photo_jpeg
+from simboard.network import Faults
+from simboard.services import Dhcp, Dns
+from tests.hil.conftest import CAMERA_ID, uploaded
+
+pytestmark = pytest.mark.hil
+
+JPEG = photo_jpeg(320, 240, seed=5)
+INTERVAL_S = 20  # CAPTURE_INTERVAL in config.h
+BOOT_S = 30  # generous bound for boot + DHCP + DNS + first capture + upload
+
+
+def boots(board) -> int:
+    return sum(1 for _, line in board.log_lines if re.search(r"stopmotion-cam", line))
+
+
+def assert_one_exact_frame(outcome, jpeg=JPEG):
+    assert len(outcome.stored) == 1, [key for key, _, _ in outcome.stored]
+    key, body, meta = outcome.stored[0]
+    assert body == jpeg
+    assert meta.get("repairs", "") == ""
+    assert key.startswith(f"frames/{CAMERA_ID}/")
+
+
+@pytest.mark.parametrize("dummy_byte", [False, True], ids=["no-dummy-byte", "dummy-byte"])
+def test_happy_path(scenario, dummy_byte):
+    camera = Camera(JPEG, dummy_byte=dummy_byte, padding=3000)
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S, uploaded(proxy)), "no frame uploaded"
+
+    outcome = scenario(camera, drive)
+    assert_one_exact_frame(outcome)
+    request = outcome.proxy.requests[0]
+    assert request.head.startswith(b"POST /frames HTTP/1.1\r\n")
+    assert request.header("Content-Length") == str(len(JPEG))
+    assert request.header("Content-Type") == "image/jpeg"
+    assert request.header("X-Camera-Id") == CAMERA_ID
+    assert request.header("Connection") == "close"
+
+
+def test_two_intervals(scenario):
+    camera = Camera(JPEG)
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S + INTERVAL_S, uploaded(proxy, 2)), "fewer than two uploads"
+
+    outcome = scenario(camera, drive)
+    assert len(outcome.stored) == 2
+    assert all(body == JPEG for _, body, _ in outcome.stored)
+    first, second = camera.captures[:2]
+    assert second - first == pytest.approx(INTERVAL_S, abs=0.5)
+
+
+def test_server_busy_twice_then_stored(scenario):
+    camera = Camera(JPEG)
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S + 60, uploaded(proxy)), "never got past the 503s"
+        board.run(5)  # nothing more may arrive: no duplicate
+
+    outcome = scenario(camera, drive, canned={0: 503, 1: 503})
+    assert [r.status for r in outcome.proxy.requests] == [503, 503, 201]
+    assert len(camera.captures) == 1  # the same frame, kept in the FIFO, was re-sent
+    assert_one_exact_frame(outcome)
+
+
+def test_reset_mid_body(scenario):
+    camera = Camera(JPEG)
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S + 60, uploaded(proxy)), "not retried after the reset"
+
+    outcome = scenario(camera, drive, faults=Faults(reset_connection=1, reset_after=6000))
+    first, *rest = outcome.proxy.requests
+    assert not first.complete and 0 < first.body_bytes < len(JPEG)
+    assert [r.status for r in rest] == [201]
+    assert_one_exact_frame(outcome)
+
+
+def test_dhcp_silent_then_dns_failing_once(scenario):
+    camera = Camera(JPEG)
+    dhcp, dns = Dhcp(silent_until=12.0), Dns(failures=["servfail"])
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S + 40, uploaded(proxy)), "did not recover"
+
+    outcome = scenario(camera, drive, dhcp=dhcp, dns=dns)
+    discovers = [t for t, kind, _ in dhcp.log if kind == "DISCOVER"]
+    assert len([t for t in discovers if t < 12.0]) >= 2, "DISCOVER was not retried"
+    assert [outcome for _, _, outcome in dns.log][:2] == ["servfail", "answer"]
+    assert_one_exact_frame(outcome)
+
+
+@pytest.mark.parametrize("fault", ["absent", "never"], ids=["camera-absent", "capture-never-done"])
+def test_camera_fault_then_good_capture(scenario, fault):
+    camera = Camera(JPEG, present=fault != "absent", capture=fault if fault == "never" else "ok")
+
+    def drive(board, proxy):
+        board.wait_for_log(r"(?i)camera|capture", BOOT_S)
+        assert board.run(60, lambda: boots(board) >= 2), "the watchdog never reset the board"
+        camera.present, camera.capture = True, "ok"  # the module comes back
+        assert board.run(BOOT_S + INTERVAL_S, uploaded(proxy)), "no upload after recovery"
+
+    outcome = scenario(camera, drive)
+    assert re.search(r"(?i)(camera|capture).*(fail|timeout|not|absent|no )", outcome.serial())
+    assert_one_exact_frame(outcome)
+
+
+def test_lease_renewed_during_long_interval(scenario):
+    camera = Camera(JPEG)
+    dhcp = Dhcp(lease=14)  # renew at 7 s, expires at 14 s: inside one 20 s interval
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S + INTERVAL_S, uploaded(proxy, 2)), "second upload failed"
+
+    outcome = scenario(camera, drive, dhcp=dhcp)
+    acks = [t for t, kind, _ in dhcp.log if kind == "REQUEST"]
+    assert len(acks) >= 3, dhcp.log  # the first REQUEST and at least two renewals
+    assert len(outcome.stored) == 2
