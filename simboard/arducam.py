@@ -1,8 +1,8 @@
 """ArduCAM Mini 2MP Plus model: the ArduChip (SPI registers, frame FIFO) and the OV2640 sensor
 (SCCB registers with bank select), serving a chosen JPEG with a chosen module behaviour.
 
-Behaviours: `dummy_byte` (the first byte clocked out after a burst-read command is junk, as on
-some module revisions), `padding` (bytes the FIFO holds after the JPEG's end marker), `capture`
+Behaviours: `dummy_byte` (on some module revisions the first byte clocked out by a burst read
+after the read pointer was reset is junk; later bursts continue where the last one stopped), `padding` (bytes the FIFO holds after the JPEG's end marker), `capture`
 ("ok", "never": the done flag never rises), `sensor` ("ok", "silent": the OV2640 NACKs),
 `present` (False: no module on the bus at all, MISO floats high).
 """
@@ -43,6 +43,7 @@ class Camera:
         self.read_pointer = 0
         self.done_at: float | None = None
         self._pending = False
+        self._dummy_due = True
         self.spi_bytes = 0
         self.frames_served = 0
         self._frame: list[int] = []
@@ -67,7 +68,8 @@ class Camera:
             return 0
         command = frame[0]
         if command == BURST_READ:
-            if self.dummy_byte and len(frame) == 2:
+            if self.dummy_byte and self._dummy_due:
+                self._dummy_due = False
                 return 0x00
             return self._fifo_byte()
         if command == SINGLE_READ:
@@ -99,7 +101,7 @@ class Camera:
             if value & FIFO_RESET_WRITE:
                 self.fifo = b""
             if value & FIFO_RESET_READ:
-                self.read_pointer = 0
+                self.read_pointer, self._dummy_due = 0, True
             if value & FIFO_START:
                 self._start_capture()
             return
@@ -122,7 +124,7 @@ class Camera:
         if self._pending:
             self._pending = False
             self.fifo = self.jpeg + bytes(range(256)) * (self.padding // 256) + bytes(self.padding % 256)
-            self.read_pointer = 0
+            self.read_pointer, self._dummy_due = 0, True
             self.frames_served += 1
         return True
 

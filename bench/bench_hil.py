@@ -1,0 +1,94 @@
+"""Hardware-in-the-loop figures: the real firmware ELF on the simulated board.
+
+1. Runs the `hil` scenarios (pytest) and prints, per scenario, the simulator's wall time, the
+   simulated time and the free SRAM at the worst moment (SRAM painted at reset, read back).
+2. Uploads an 800x600 frame at real SPI timing over a LAN-like link and over a 30 ms round trip,
+   and prints throughput beside the physical ceiling (two SPI bytes of 1 us per JPEG byte), SPI
+   bytes moved per JPEG byte, and the time from capture trigger to the stored frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from simboard import firmware
+from simboard.arducam import Camera
+from simboard.frames import photo_jpeg
+from simboard.network import LAN, WAN_30MS
+from simboard.rig import rig
+from stopmotion.localstack import LocalStack
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "tests" / "hil" / "config.h"
+HOST = "frames.stopmotion.test"
+CEILING_KBS = 1e6 / 2 / 1000  # two SPI bytes per JPEG byte at 1 us each
+SRAM_GOAL = 512
+
+
+def scenario_rows(out: Path) -> list[dict]:
+    report = out / "scenarios.jsonl"
+    env = {**os.environ, "SIMBOARD_REPORT": str(report)}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-m", "hil", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:])
+    if not report.exists():
+        return []
+    return [json.loads(line) for line in report.read_text().splitlines()]
+
+
+def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes) -> dict:
+    camera = Camera(jpeg, padding=8192)
+    started = time.monotonic()
+    with rig(elf, heap_start, camera, stack.api_port, HOST, link=link) as (board, proxy):
+        if not board.run(60, lambda: camera.captures):
+            raise RuntimeError(f"no capture\n{board.log_text()}")
+        spi_at_trigger = board.core.spi_bytes
+        stored = lambda: any(r.status == 201 for r in proxy.requests)  # noqa: E731
+        if not board.run(60, lambda: stored() and board.network.connections[-1].first_received):
+            raise RuntimeError(f"no upload\n{board.log_text()}")
+        conn = board.network.connections[-1]
+        upload_s = conn.last_acked - conn.first_sent
+        return {
+            "upload_s": upload_s,
+            "kbs": len(jpeg) / upload_s / 1000,
+            "spi_per_byte": (board.core.spi_bytes - spi_at_trigger) / len(jpeg),
+            "trigger_to_stored_s": conn.first_received - camera.captures[0],
+            "wall_s": time.monotonic() - started,
+            "free_sram": board.free_sram_low_water(),
+        }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        elf = firmware.build(CONFIG, out / "build")
+        heap_start = firmware.symbol(elf, "__heap_start")
+        rows = scenario_rows(out)
+        print(f"\n{'scenario':52} {'wall s':>7} {'sim s':>7} {'free SRAM min':>14}")
+        for row in rows:
+            print(f"{row['scenario']:52} {row['wall_s']:7.1f} {row['sim_s']:7.1f} {row['free_sram_min']:14d}")
+        if rows:
+            worst = min(r["free_sram_min"] for r in rows)
+            verdict = "ok" if worst >= SRAM_GOAL else "BELOW GOAL"
+            print(f"{'worst free SRAM across scenarios (goal >= 512 B)':52} {'':7} {'':7} {worst:14d} {verdict}")
+
+        jpeg = photo_jpeg(800, 600)
+        print(f"\nupload of an 800x600 frame ({len(jpeg)} bytes), real SPI timing (8 MHz)")
+        print(f"{'link':22} {'upload s':>9} {'KB/s':>7} {'goal':>6} {'ceiling':>8} {'SPI B/JPEG B':>13} "
+              f"{'trigger->stored s':>18} {'wall s':>7}")
+        with LocalStack(out / "stack", log_file=out / "stack.log") as stack:
+            for name, link, goal in (("LAN (0.3 ms RTT)", LAN, 250), ("WAN (30 ms RTT)", WAN_30MS, 150)):
+                r = upload(elf, heap_start, stack, link, jpeg)
+                mark = "" if r["kbs"] >= goal else " BELOW GOAL"
+                print(f"{name:22} {r['upload_s']:9.3f} {r['kbs']:7.0f} {goal:6d} {CEILING_KBS:8.0f} "
+                      f"{r['spi_per_byte']:13.2f} {r['trigger_to_stored_s']:18.2f} {r['wall_s']:7.1f}{mark}")
+
+
+if __name__ == "__main__":
+    main()

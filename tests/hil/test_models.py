@@ -1,0 +1,174 @@
+"""The peripheral models on their own, driven byte by byte as the firmware's SPI would drive them
+(no simulator): if a scenario fails, these say whether the model or the firmware is at fault."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+
+import dnslib
+
+from simboard import w5500 as w
+from simboard.arducam import Camera
+from simboard.network import Link, Network
+from simboard.services import BOARD_IP, DNS_SERVER, Dhcp, Dns
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def frame(chip, address: int, block: int, write: bool, data: bytes) -> bytes:
+    chip.select(True)
+    for byte in (address >> 8, address & 0xFF, block << 3 | (4 if write else 0)):
+        chip.transfer(byte)
+    out = bytes(chip.transfer(b) for b in data)
+    chip.select(False)
+    return out
+
+
+def reg(chip, s: int, offset: int, n: int = 1) -> bytes:
+    return frame(chip, offset, s * 4 + 1, False, bytes(n))
+
+
+def chip_on(network) -> w.W5500:
+    chip = w.W5500(network)
+    network.chip = chip
+    return chip
+
+
+def test_common_registers_and_reset():
+    chip = chip_on(Network(Clock()))
+    assert frame(chip, w.VERSIONR, 0, False, b"\0") == b"\x04"
+    frame(chip, 0x09, 0, True, b"\x02\x00\x00\x00\x00\x01")
+    assert frame(chip, 0x09, 0, False, bytes(6)) == b"\x02\x00\x00\x00\x00\x01"
+    frame(chip, w.MR, 0, True, b"\x80")
+    assert frame(chip, 0x09, 0, False, bytes(6)) == bytes(6)
+
+
+def test_udp_dhcp_and_dns_through_the_buffers():
+    clock = Clock()
+    dhcp, dns = Dhcp(), Dns(hosts={"frames.test": bytes([203, 0, 113, 10])})
+    net = Network(clock, services={67: dhcp, 53: dns})
+    chip = chip_on(net)
+    frame(chip, w.Sn_MR, 5, True, bytes([w.MR_UDP]))
+    frame(chip, w.Sn_PORT, 5, True, struct.pack(">H", 68))
+    frame(chip, w.Sn_CR, 5, True, bytes([w.OPEN]))
+    assert reg(chip, 1, w.Sn_SR) == bytes([w.UDP])
+    discover = bytearray(300)
+    discover[0:3], discover[4:8] = b"\x01\x01\x06", b"\xca\xfe\x00\x01"
+    discover[236:244] = b"\x63\x82\x53\x63\x35\x01\x01\xff"
+    frame(chip, w.Sn_DIPR, 5, True, b"\xff\xff\xff\xff" + struct.pack(">H", 67))
+    sock = chip.sockets[1]  # pointers near the 16-bit wrap, as after 64 KB of traffic
+    w.put16(sock.regs, w.Sn_TX_RD, 0xFF00)
+    w.put16(sock.regs, w.Sn_TX_WR, 0xFF00)
+    sock.acked = 0xFF00
+    frame(chip, 0xFF00, 6, True, bytes(discover))
+    frame(chip, w.Sn_TX_WR, 5, True, struct.pack(">H", (0xFF00 + 300) & 0xFFFF))
+    frame(chip, w.Sn_TX_RD, 5, True, b"\0\0")  # read-only: ignored
+    assert frame(chip, w.Sn_TX_RD, 5, False, b"\0\0") == b"\xff\x00"
+    frame(chip, w.Sn_CR, 5, True, bytes([w.SEND]))
+    clock.t = 0.1
+    net.poll()
+    assert reg(chip, 1, w.Sn_IR)[0] & (w.IR_SENDOK | w.IR_RECV) == w.IR_SENDOK | w.IR_RECV
+    size = struct.unpack(">H", reg(chip, 1, w.Sn_RX_RSR, 2))[0]
+    packet = frame(chip, 0, 7, False, bytes(size))
+    assert packet[:6] == bytes([192, 0, 2, 1, 0, 67]) and struct.unpack(">H", packet[6:8])[0] == size - 8
+    assert packet[8] == 2 and packet[8 + 16 : 8 + 20] == BOARD_IP  # BOOTREPLY, yiaddr
+    assert dhcp.log[0][1] == "DISCOVER"
+    query = dnslib.DNSRecord.question("frames.test").pack()
+    answer = dns.handle(query, 0.0, DNS_SERVER)[0][1]
+    assert str(dnslib.DNSRecord.parse(answer).a.rdata) == "203.0.113.10"
+
+
+def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
+    server = socket.create_server(("127.0.0.1", 0))
+    got = bytearray()
+
+    def serve():
+        conn, _ = server.accept()
+        while len(got) < 5000:
+            got.extend(conn.recv(65536))
+        conn.sendall(b"HTTP/1.1 201 Created\r\n\r\n")
+        conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    clock = Clock()
+    net = Network(clock, link=Link(rtt=0.030, rate=1e6, window=65535),
+                  tcp_ports={80: server.getsockname()[1]})
+    chip = chip_on(net)
+    for other in range(1, 8):
+        frame(chip, w.Sn_TXBUF_SIZE, other * 4 + 1, True, b"\x00")
+    frame(chip, w.Sn_TXBUF_SIZE, 1, True, b"\x08")
+    frame(chip, w.Sn_MR, 1, True, bytes([w.MR_TCP]))
+    frame(chip, w.Sn_CR, 1, True, bytes([w.OPEN]))
+    frame(chip, w.Sn_DIPR, 1, True, bytes([203, 0, 113, 10, 0, 80]))
+    frame(chip, w.Sn_CR, 1, True, bytes([w.CONNECT]))
+    clock.t = 0.031
+    net.poll()
+    assert reg(chip, 0, w.Sn_SR) == bytes([w.ESTABLISHED])
+    sock = chip.sockets[0]  # as if 0x1F00 bytes had been sent before: the copy wraps 8 KB
+    w.put16(sock.regs, w.Sn_TX_RD, 0x1F00)
+    w.put16(sock.regs, w.Sn_TX_WR, 0x1F00)
+    sock.acked = 0x1F00
+    frame(chip, 0x1F00, 2, True, bytes(range(250)) * 20)
+    frame(chip, w.Sn_TX_WR, 1, True, struct.pack(">H", 0x1F00 + 5000))
+    assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192 - 5000
+    frame(chip, w.Sn_CR, 1, True, bytes([w.SEND]))
+    clock.t = 0.031 + 0.005 + 0.029  # 5 ms on the wire, less than one round trip
+    net.poll()
+    assert not reg(chip, 0, w.Sn_IR)[0] & w.IR_SENDOK
+    clock.t = 0.031 + 0.005 + 0.031
+    net.poll()
+    assert reg(chip, 0, w.Sn_IR)[0] & w.IR_SENDOK
+    assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192
+    for step in range(1, 50):
+        clock.t = 0.1 + step * 0.01
+        net.poll()
+        if reg(chip, 0, w.Sn_SR) == bytes([w.CLOSE_WAIT]):
+            break
+    assert bytes(got) == bytes(range(250)) * 20
+    size = struct.unpack(">H", reg(chip, 0, w.Sn_RX_RSR, 2))[0]
+    assert frame(chip, 0, 3, False, bytes(size)).startswith(b"HTTP/1.1 201")
+    assert chip.violations == []
+    server.close()
+
+
+def test_arduchip_fifo_dummy_byte_and_sensor_id():
+    jpeg = b"\xff\xd8" + bytes(100) + b"\xff\xd9"
+    clock = Clock()
+    cam = Camera(jpeg, dummy_byte=True, padding=10)
+    cam.clock = clock
+
+    def spi(*data):
+        cam.select(True)
+        out = [cam.transfer(b) for b in data]
+        cam.select(False)
+        return out
+
+    assert spi(0x80, 0x55) and spi(0x00, 0)[1] == 0x55
+    assert cam.twi(1 << 8 | 0x60 << 16) >= 0  # START to 0x30 write: ACKed
+    cam.twi(16 << 8 | 0x60 << 16 | 0xFF << 24)
+    cam.twi(16 << 8 | 0x60 << 16 | 0x01 << 24)  # bank 1
+    cam.twi(1 << 8 | 0x60 << 16)
+    cam.twi(16 << 8 | 0x60 << 16 | 0x0A << 24)
+    cam.twi(1 << 8 | 0x61 << 16)
+    assert cam.twi(32 << 8 | 0x61 << 16) >> 24 == 0x26
+    cam.twi(1 << 8 | 0x60 << 16)
+    cam.twi(16 << 8 | 0x60 << 16 | 0x12 << 24)
+    cam.twi(16 << 8 | 0x60 << 16 | 0x80 << 24)  # a sensor write: now it can capture
+    spi(0x84, 0x01)
+    spi(0x84, 0x02)
+    assert spi(0x41, 0)[1] & 8 == 0
+    clock.t = 1.0
+    assert spi(0x41, 0)[1] & 8
+    length = spi(0x42, 0)[1] | spi(0x43, 0)[1] << 8
+    assert length == len(jpeg) + 10
+    first = spi(0x3C, *bytes(5))[1:]
+    rest = spi(0x3C, *bytes(length - 4))[1:]
+    assert first[0] == 0 and bytes(first[1:] + rest)[: len(jpeg)] == jpeg
