@@ -14,7 +14,7 @@ REGION ?= $(or $(AWS_DEFAULT_REGION),us-east-1)
 # Debian packages the firmware build, the simulator and the browser tests need.
 APT_PACKAGES := gcc-avr avr-libc arduino-core-avr simavr libsimavr-dev libelf-dev chromium chromium-driver
 
-.PHONY: setup system-deps run test bench firmware package deploy front-door clean
+.PHONY: setup system-deps run test bench firmware package deploy front-door fuzz clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ bench: setup system-deps
 
 firmware: system-deps
 	$(MAKE) -C firmware
+
+# Longer fuzzing than `make test` runs: atheris on each target for FUZZ_SECONDS (corpus and any
+# crash-* inputs in var/fuzz/), then the hypothesis properties with FUZZ_EXAMPLES examples each.
+FUZZ_SECONDS ?= 300
+FUZZ_EXAMPLES ?= 20000
+fuzz: setup
+	@mkdir -p var/fuzz
+	for target in jpeg auth; do \
+	  $(BIN)/python -m tests.security.fuzz_atheris $$target var/fuzz/$$target \
+	    -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=var/fuzz/ -print_final_stats=1 || exit 1; \
+	done
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/security/test_fuzz_properties.py
 
 # Deploying (README: Deploying with the front door). Options, passed on only when set:
 # STACK, CAMERA, SILENCE_HOURS, ALARM_EMAIL, PRICE_CLASS, RETENTION_DAYS, ARTIFACT_BUCKET;

@@ -8,7 +8,6 @@ Parsing is strict and bounded: anything but the exact shape is a MalformedCreden
 """
 
 import base64
-import binascii
 import hashlib
 import hmac
 import re
@@ -121,7 +120,7 @@ def viewer_token_from(header: str | None) -> str:
     if scheme == "Basic" and value:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # binascii.Error, non-ASCII text, UnicodeDecodeError
             raise MalformedCredential("Basic credential is not base64 of user:token") from None
         _, colon, password = decoded.partition(":")
         if colon and password:

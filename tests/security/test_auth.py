@@ -117,6 +117,8 @@ def test_viewer_accepted(value):
         ("Bearer", "t", auth.MalformedCredential),
         ("Bearer ", "t", auth.MalformedCredential),
         ("Basic !!!", "t", auth.MalformedCredential),
+        ("Basic dmlld2VyOn\xdapZX\\lci=", "t", auth.MalformedCredential),  # atheris: non-ASCII base64
+        ("Basic " + base64.b64encode(b"v:\xff").decode(), "t", auth.MalformedCredential),
         ("Basic " + base64.b64encode(b"no-colon").decode(), "t", auth.MalformedCredential),
         ("Token t", "t", auth.MalformedCredential),
         ("Bearer wrong", "t", auth.Forbidden),

@@ -1,0 +1,145 @@
+"""Property tests (hypothesis) over hostile input: the JPEG repair and the credential parsers.
+
+No exception escapes but the module's own error types, and whatever the repair returns (what would
+be stored) is a well-formed JPEG by an independent check, and is left alone by a second repair.
+"""
+
+import functools
+import hashlib
+import os
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from chalicelib import auth, jpeg
+from chalicelib.errors import NotAJpeg
+from tests.conftest import make_jpeg
+from tests.security.jpeg_check import check
+
+# `make fuzz` raises the number of examples (FUZZ_EXAMPLES); `make test` runs the short default.
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "400")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+@functools.cache
+def seeds() -> tuple[bytes, ...]:
+    return (
+        make_jpeg(16, 16, quality=50),
+        make_jpeg(40, 24, progressive=True, seed=3),
+        make_jpeg(32, 32, thumbnail=True, seed=5),
+    )
+
+
+def repaired_or_refused(body: bytes) -> jpeg.Jpeg | None:
+    try:
+        image = jpeg.repair(body)
+    except NotAJpeg:
+        return None
+    assert check(image.data) == (image.width, image.height)
+    again = jpeg.repair(image.data)  # a stored frame needs no further repair
+    assert again.data == image.data and again.repairs == ()
+    return image
+
+
+@FUZZ
+@given(st.binary(max_size=600))
+def test_repair_of_arbitrary_bytes(body):
+    repaired_or_refused(body)
+
+
+@st.composite
+def mutated_jpeg(draw):
+    data = bytearray(draw(st.sampled_from(seeds())))
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["flip", "set-ff", "insert", "delete", "truncate", "marker"]))
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        if not data:
+            break
+        if op == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif op == "set-ff":
+            data[at] = 0xFF
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=8))
+        elif op == "delete":
+            del data[at:at + draw(st.integers(1, 8))]
+        elif op == "truncate":
+            del data[at:]
+        else:  # a marker where it does not belong
+            data[at:at] = bytes([0xFF, draw(st.sampled_from([0xD8, 0xD9, 0xDA, 0xC0, 0x00, 0xFF, 0xD0]))])
+    return bytes(data)
+
+
+@FUZZ
+@given(mutated_jpeg())
+def test_repair_of_damaged_jpegs(body):
+    repaired_or_refused(body)
+
+
+@FUZZ
+@given(st.text(max_size=300))
+def test_camera_parser_raises_only_its_own_errors(text):
+    try:
+        credential = auth.parse_camera(text)
+    except auth.AuthError:
+        return
+    assert auth.CAMERA_ID.fullmatch(credential.camera) and 0 <= credential.counter < 2**32
+
+
+ids = st.from_regex(auth.CAMERA_ID, fullmatch=True)
+counters = st.integers(0, 2**32 - 1)
+
+
+@given(ids, counters, st.binary(min_size=32, max_size=32))
+def test_a_signed_header_round_trips_and_verifies(camera, counter, secret):
+    body = b"\xff\xd8" + secret + b"\xff\xd9"
+    message = auth.string_to_sign(
+        "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
+    )
+    value = f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={auth.sign(secret, message)}"
+    credential = auth.parse_camera(value)
+    assert auth.verify_camera(credential, secret, "POST", "/frames", body)
+
+
+@given(ids, counters, st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+       st.binary(max_size=64))
+def test_a_forged_signature_is_forbidden(camera, counter, signature, body):
+    credential = auth.CameraCredential(camera, counter, signature)
+    secret = bytes(32)
+    expected = auth.sign(secret, auth.string_to_sign(
+        "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()))
+    assume(signature != expected)
+    with pytest.raises(auth.Forbidden):
+        auth.verify_camera(credential, secret, "POST", "/frames", body)
+
+
+@FUZZ
+@given(st.one_of(st.text(max_size=300), st.text(max_size=40).map(lambda t: "Bearer " + t),
+                 st.binary(max_size=60).map(lambda b: "Basic " + __import__("base64").b64encode(b).decode())),
+       st.one_of(st.none(), st.text(min_size=1, max_size=40)))
+def test_viewer_check_raises_only_its_own_errors(header, token):
+    try:
+        auth.verify_viewer(header, token)
+    except auth.AuthError:
+        return
+    assert token is not None
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d + b"\x00",  # padding after the EOI
+    lambda d: d[:-2],  # no EOI
+    lambda d: d[1:],  # no SOI
+    lambda d: d[:2] + b"\xff\xfe\x00\x01" + d[2:],  # a segment length below 2
+    lambda d: d[:2] + b"\xff\xd9",  # an EOI before any scan
+])
+def test_the_oracle_rejects_what_must_not_be_stored(damage):
+    from tests.security.jpeg_check import Malformed
+
+    for seed in seeds():
+        assert check(seed)
+        with pytest.raises(Malformed):
+            check(damage(seed))
