@@ -25,16 +25,19 @@ def ingest(
     image = jpeg.repair(body)
     received = received or datetime.now(UTC)
     key = naming.frame_key(camera, received)
+    digest = hashlib.sha256()
+    for part in image.parts:
+        digest.update(part)
     facts = {
         "camera": camera,
         "received": naming.iso(received),
-        "bytes": len(image.data),
+        "bytes": image.size,
         "width": image.width,
         "height": image.height,
         "repairs": list(image.repairs),
-        "sha256": hashlib.sha256(image.data).hexdigest(),
+        "sha256": digest.hexdigest(),
     }
     metadata = {name: str(value) for name, value in facts.items() if name != "repairs"}
     metadata["repairs"] = ",".join(image.repairs)
-    store.put(key, image.data, metadata)
+    store.put(key, image.parts, metadata)
     return {"key": key, **facts}

@@ -29,19 +29,31 @@ EOI_APPENDED = "eoi_appended"  # the image stopped before its EOI (truncated)
 
 @dataclass(frozen=True)
 class Jpeg:
-    """A well-formed JPEG: its bytes, dimensions and the repairs that made it so."""
+    """A well-formed JPEG, dimensions and the repairs that made it so.
 
-    data: bytes
+    Its bytes are parts (views into the body plus any bytes the repair adds), so that a repaired
+    frame is stored without copying the body.
+    """
+
+    parts: tuple[bytes | memoryview, ...]
     width: int
     height: int
     repairs: tuple[str, ...]
 
+    @property
+    def size(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    @property
+    def data(self) -> bytes:
+        """The bytes in one piece (a copy unless the body needed no repair)."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], bytes):
+            return self.parts[0]
+        return b"".join(self.parts)
+
 
 def repair(body: bytes) -> Jpeg:
-    """Returns the JPEG found in body, repaired; raises NotAJpeg when there is none.
-
-    Copies body at most once, and not at all when it needs no repair.
-    """
+    """Returns the JPEG found in body, repaired; raises NotAJpeg when there is none."""
     if not body:
         raise NotAJpeg("the body is empty")
     prefix, soi, repairs = _find_start(body)
@@ -53,9 +65,9 @@ def repair(body: bytes) -> Jpeg:
     elif end < len(body):
         repairs.append(TRAILING_BYTES_CUT)
     if not repairs:
-        return Jpeg(body, width, height, ())
-    data = b"".join((prefix, memoryview(body)[soi:end], suffix))
-    return Jpeg(data, width, height, tuple(repairs))
+        return Jpeg((body,), width, height, ())
+    parts = tuple(part for part in (prefix, memoryview(body)[soi:end], suffix) if part)
+    return Jpeg(parts, width, height, tuple(repairs))
 
 
 def _find_start(body: bytes) -> tuple[bytes, int, list[str]]:

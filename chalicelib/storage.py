@@ -1,6 +1,7 @@
 """The frames bucket: stores frames and lists them. Every S3 failure becomes StorageUnavailable."""
 
-from collections.abc import Iterator
+import io
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,6 +35,54 @@ def _storage_errors(action: str) -> Iterator[None]:
         raise StorageUnavailable(f"storage unreachable, could not {action}") from err
 
 
+class PartsReader(io.RawIOBase):
+    """A seekable stream over byte parts: sends a repaired frame without joining it into a copy.
+
+    Reads return at most READ_SIZE bytes, so botocore's 1 MB reads (hashing, checksum) do not
+    allocate 1 MB buffers each.
+    """
+
+    READ_SIZE = 16 * 1024
+
+    def __init__(self, parts: Sequence[bytes | memoryview]) -> None:
+        self._parts = [memoryview(part).cast("B") for part in parts]
+        self._size = sum(len(part) for part in self._parts)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(self.READ_SIZE), b""))
+        start = 0
+        for part in self._parts:
+            if self._pos < start + len(part):
+                offset = self._pos - start
+                piece = part[offset : offset + min(size, self.READ_SIZE)]
+                self._pos += len(piece)
+                return bytes(piece)
+            start += len(part)
+        return b""
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        piece = self.read(len(target))
+        target[: len(piece)] = piece
+        return len(piece)
+
+
 class FrameStore:
     """Puts and lists frame objects in one bucket."""
 
@@ -41,13 +90,14 @@ class FrameStore:
         self.client = client
         self.bucket = bucket
 
-    def put(self, key: str, data: bytes, metadata: dict[str, str]) -> None:
-        """Stores one object in a single PUT: it exists whole or not at all."""
+    def put(self, key: str, parts: Sequence[bytes | memoryview], metadata: dict[str, str]) -> None:
+        """Stores the parts as one object in a single PUT: it exists whole or not at all."""
+        body = parts[0] if len(parts) == 1 and isinstance(parts[0], bytes) else PartsReader(parts)
         with _storage_errors("store the frame"):
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=key,
-                Body=data,
+                Body=body,
                 ContentType="image/jpeg",
                 Metadata=metadata,
             )
