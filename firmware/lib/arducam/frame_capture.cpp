@@ -1,0 +1,49 @@
+#include "frame_capture.h"
+
+#include <Arduino.h>
+#include <avr/wdt.h>
+#include <jpeg_scan.h>
+
+#include "arduchip.h"
+
+namespace {
+const uint32_t kFifoBytes = 0x7FFFFFUL;  // 23-bit length register, 8 MB FIFO
+}
+
+const char* capture_error_name(CaptureError e) {
+  switch (e) {
+    case CaptureError::kTimeout: return PSTR("capture timeout");
+    case CaptureError::kBadSize: return PSTR("bad FIFO length");
+    case CaptureError::kNoImage: return PSTR("no JPEG in FIFO");
+    default: return PSTR("ok");
+  }
+}
+
+CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out) {
+  arduchip::start_capture();
+  const uint32_t start = millis();
+  while (!arduchip::capture_done()) {
+    wdt_reset();
+    if (millis() - start >= timeout_ms) return CaptureError::kTimeout;
+  }
+  const uint32_t fifo = arduchip::fifo_length();
+  out->fifo_length = fifo;
+  if (fifo == 0 || fifo >= kFifoBytes) return CaptureError::kBadSize;
+
+  JpegScan scan;
+  arduchip::rewind();
+  arduchip::burst_begin();  // one burst for the whole scan pass
+  uint32_t left = fifo;
+  while (left && !scan.complete()) {
+    wdt_reset();
+    const uint16_t n = left < cap ? (uint16_t)left : cap;
+    arduchip::burst_continue(buf, n);
+    scan.feed(buf, n);
+    left -= n;
+  }
+  arduchip::burst_end();
+  if (!scan.complete()) return CaptureError::kNoImage;
+  out->start = scan.start();
+  out->length = scan.length();
+  return CaptureError::kNone;
+}

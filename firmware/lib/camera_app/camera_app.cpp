@@ -1,0 +1,255 @@
+#include "camera_app.h"
+
+#include <Arduino.h>
+#include <arduchip.h>
+#include <avr/wdt.h>
+#include <dns_resolver.h>
+#include <http_status.h>
+#include <net_log.h>
+#include <sccb.h>
+#include <spi_bus.h>
+#include <w5500.h>
+
+#include "board.h"
+
+namespace {
+
+void print_P(const char* s) { Serial.print(reinterpret_cast<const __FlashStringHelper*>(s)); }
+
+void log_frame(uint16_t frame) {
+  Serial.print(F("frame "));
+  Serial.print(frame);
+  Serial.print(F(": "));
+}
+
+const uint32_t kNetworkRetryMs = 60000;  // while there is no network, try again this often
+
+}  // namespace
+
+CameraApp::CameraApp(const AppConfig& config, NetBuffer buffer)
+    : cfg_(config), buf_(buffer), dhcp_(config.mac, buffer) {}
+
+void CameraApp::boot() {
+  print_P(cfg_.target.user_agent_P);
+  Serial.print(F(" boot, reset: "));
+  print_P(board::reset_cause_P());
+  Serial.println();
+  log_settings();
+  spi::begin();
+  w5500::begin();
+  arduchip::begin();
+  sccb::begin();
+  uint32_t seed = micros();
+  for (uint8_t i = 0; i < 6; ++i) seed = seed * 31 + cfg_.mac[i];
+  random_ = (seed ^ ((uint32_t)analogRead(A0) << 16)) | 1;
+  camera_ok_ = bring_up_camera();
+  bring_up_network();
+  schedule_.start(millis(), cfg_.interval_ms, true);  // the first frame right away
+}
+
+void CameraApp::log_settings() {
+  const HttpTarget& t = cfg_.target;
+  Serial.print(F("config: host="));
+  print_P(t.host_P);
+  Serial.print(F(" port="));
+  Serial.print(t.port);
+  Serial.print(F(" path="));
+  print_P(t.path_P);
+  Serial.print(F(" camera="));
+  print_P(t.camera_id_P);
+  Serial.print(F(" secret="));
+  Serial.println(pgm_read_byte(cfg_.secret_P) ? F("set") : F("unset"));
+  Serial.print(F("config: interval="));
+  Serial.print(cfg_.interval_ms / 1000);
+  Serial.print(F("s resolution="));
+  Serial.print(ov2640::width(cfg_.resolution));
+  Serial.print('x');
+  Serial.print(ov2640::height(cfg_.resolution));
+  Serial.print(F(" quality="));
+  Serial.print(cfg_.jpeg_quality);
+  Serial.print(F(" mac="));
+  for (uint8_t i = 0; i < 6; ++i) {
+    if (i) Serial.print(':');
+    if (cfg_.mac[i] < 16) Serial.print('0');
+    Serial.print(cfg_.mac[i], HEX);
+  }
+  Serial.println();
+  Serial.print(F("config: timeouts ms capture="));
+  Serial.print(cfg_.capture_timeout_ms);
+  Serial.print(F(" dhcp="));
+  Serial.print(cfg_.dhcp_timeout_ms);
+  Serial.print(F(" dns="));
+  Serial.print(cfg_.dns_timeout_ms);
+  Serial.print(F(" connect="));
+  Serial.print(cfg_.upload.connect_ms);
+  Serial.print(F(" send="));
+  Serial.print(cfg_.upload.send_ms);
+  Serial.print(F(" response="));
+  Serial.println(cfg_.upload.response_ms);
+  Serial.print(F("config: retry base="));
+  Serial.print(cfg_.retry.base_ms);
+  Serial.print(F("ms max="));
+  Serial.print(cfg_.retry.cap_ms);
+  Serial.print(F("ms budget="));
+  Serial.print(cfg_.retry.budget_ms / 1000);
+  Serial.print(F("s capture_attempts="));
+  Serial.println(cfg_.capture_attempts);
+}
+
+bool CameraApp::bring_up_camera() {
+  if (!arduchip::reset_and_check()) {
+    Serial.println(F("camera: ArduChip does not answer on SPI (test register)"));
+    return false;
+  }
+  const uint16_t id = ov2640::product_id();
+  if ((id >> 8) != 0x26) {
+    Serial.print(F("camera: OV2640 not found on I2C, id 0x"));
+    Serial.println(id, HEX);
+    return false;
+  }
+  if (!ov2640::init_jpeg(cfg_.resolution, cfg_.jpeg_quality)) {
+    Serial.println(F("camera: OV2640 JPEG set-up failed"));
+    return false;
+  }
+  Serial.print(F("camera: ok, OV2640 id 0x"));
+  Serial.println(id, HEX);
+  return true;
+}
+
+bool CameraApp::bring_up_network() {
+  net_try_ms_ = millis();
+  if (!chip_ok_) {
+    chip_ok_ = w5500::reset();
+    if (!chip_ok_) {
+      Serial.println(F("net: W5500 does not answer"));
+      return false;
+    }
+    w5500::set_mac(cfg_.mac);
+    Serial.print(F("net: W5500 ok, link "));
+    Serial.println(w5500::link_up() ? F("up") : F("down"));
+  }
+  return dhcp_.acquire(uptime_.seconds(), cfg_.dhcp_timeout_ms, xorshift32(&random_));
+}
+
+void CameraApp::wait(uint32_t ms) {
+  wait_from_ms_ = millis();
+  wait_ms_ = ms;
+}
+
+void CameraApp::poll() {
+  wdt_reset();
+  const uint32_t now = millis();
+  uptime_.update(now);
+  if (dhcp_.bound()) {
+    dhcp_.maintain(uptime_.seconds(), cfg_.dhcp_timeout_ms);
+  } else if (phase_ == kIdle && elapsed_at_least(now, net_try_ms_, kNetworkRetryMs)) {
+    bring_up_network();
+  }
+  if (!elapsed_at_least(millis(), wait_from_ms_, wait_ms_)) return;
+  switch (phase_) {
+    case kIdle:
+      if (schedule_.due(millis())) {
+        ++frame_;
+        failures_ = 0;
+        phase_ = kCapture;
+      }
+      break;
+    case kCapture: capture(); break;
+    case kUpload: upload(); break;
+  }
+}
+
+void CameraApp::capture() {
+  log_frame(frame_);
+  CaptureError err = CaptureError::kTimeout;
+  if (camera_ok_ || (camera_ok_ = bring_up_camera())) {
+    err = capture_frame(cfg_.capture_timeout_ms, buf_.data, buf_.size, &frame_extent_);
+  }
+  if (err == CaptureError::kNone) {
+    Serial.print(F("captured, JPEG "));
+    Serial.print(frame_extent_.length);
+    Serial.print(F(" bytes at "));
+    Serial.print(frame_extent_.start);
+    Serial.print(F(" of FIFO "));
+    Serial.println(frame_extent_.fifo_length);
+    phase_ = kUpload;
+    failures_ = 0;
+    first_try_ms_ = millis();
+    return;
+  }
+  Serial.print(F("capture failed: "));
+  print_P(camera_ok_ ? capture_error_name(err) : PSTR("camera not ready"));
+  camera_ok_ = false;  // set the camera up again before the next try
+  if (++failures_ >= cfg_.capture_attempts) {
+    Serial.println(F("; resetting the board"));
+    Serial.flush();
+    board::reboot();
+  }
+  const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, xorshift32(&random_));
+  Serial.print(F("; retry in "));
+  Serial.print(delay_ms);
+  Serial.println(F(" ms"));
+  wait(delay_ms);
+}
+
+bool CameraApp::resolve_host(uint8_t ip[4]) {
+  if (dns_resolve(cfg_.target.host_P, dhcp_.dns_server(), buf_, cfg_.dns_timeout_ms,
+                  xorshift32(&random_), ip)) {
+    memcpy(host_ip_, ip, 4);
+    return true;
+  }
+  if (!host_ip_[0]) return false;
+  memcpy(ip, host_ip_, 4);  // the name did not resolve now, but it did before
+  Serial.println(F("dns: using the last known address"));
+  return true;
+}
+
+void CameraApp::upload() {
+  const uint32_t started = millis();
+  uint8_t ip[4];
+  UploadResult r = {UploadError::kConnect, 0};
+  if ((dhcp_.bound() || bring_up_network()) && resolve_host(ip)) {
+    // Request signing (the authentication issue) adds its credential headers here.
+    const HttpHeader* extra = nullptr;
+    const uint8_t n_extra = 0;
+    r = upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target, extra,
+                     n_extra, frame_extent_, cfg_.upload, buf_.data, buf_.size);
+  }
+  ++failures_;
+  log_frame(frame_);
+  Serial.print(F("upload attempt "));
+  Serial.print(failures_);
+  Serial.print(F(": "));
+  HttpVerdict verdict = HttpVerdict::kRetry;
+  if (r.error == UploadError::kNone) {
+    verdict = http_verdict(r.status);
+    Serial.print(F("HTTP "));
+    Serial.print(r.status);
+  } else {
+    print_P(upload_error_name(r.error));
+    if (r.error == UploadError::kHeadTooLarge) verdict = HttpVerdict::kReject;
+  }
+  Serial.print(F(" in "));
+  Serial.print(millis() - started);
+  Serial.print(F(" ms"));
+  if (verdict == HttpVerdict::kStored) {
+    Serial.println(F(", stored"));
+    phase_ = kIdle;
+    return;
+  }
+  if (verdict == HttpVerdict::kReject) {
+    Serial.println(F(", rejected: not retried"));
+    phase_ = kIdle;
+    return;
+  }
+  const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, xorshift32(&random_));
+  if (!backoff_allows(cfg_.retry, millis() - first_try_ms_, delay_ms)) {
+    Serial.println(F(", retry budget spent: frame dropped"));
+    phase_ = kIdle;
+    return;
+  }
+  Serial.print(F(", retry in "));
+  Serial.print(delay_ms);
+  Serial.println(F(" ms"));
+  wait(delay_ms);
+}

@@ -1,0 +1,42 @@
+#include "http_request.h"
+
+#include <pgm.h>
+
+#include "text_buf.h"
+
+static const char kCrlf[] PROGMEM = "\r\n";
+
+static void header_P(TextBuf& out, const char* name_P, const char* value_P) {
+  out.put_P(name_P);
+  out.put_P(PSTR(": "));
+  out.put_P(value_P);
+  out.put_P(kCrlf);
+}
+
+uint16_t http_format_post_head(char* buf, uint16_t cap, const HttpTarget& t,
+                               uint32_t content_length, const HttpHeader* extra, uint8_t n_extra) {
+  TextBuf out(buf, cap);
+  out.put_P(PSTR("POST "));
+  out.put_P(t.path_P);
+  out.put_P(PSTR(" HTTP/1.1\r\nHost: "));
+  out.put_P(t.host_P);
+  if (t.port != 80) {
+    out.put(':');
+    out.put_u32(t.port);
+  }
+  out.put_P(kCrlf);
+  header_P(out, PSTR("User-Agent"), t.user_agent_P);
+  header_P(out, PSTR("Content-Type"), PSTR("image/jpeg"));
+  out.put_P(PSTR("Content-Length: "));
+  out.put_u32(content_length);
+  out.put_P(kCrlf);
+  header_P(out, PSTR("X-Camera-Id"), t.camera_id_P);
+  for (uint8_t i = 0; i < n_extra; ++i) {
+    out.put_P(extra[i].name_P);
+    out.put_P(PSTR(": "));
+    out.put(extra[i].value);
+    out.put_P(kCrlf);
+  }
+  out.put_P(PSTR("Connection: close\r\n\r\n"));
+  return out.ok() ? out.length() : 0;
+}

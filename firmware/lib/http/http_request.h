@@ -1,0 +1,24 @@
+// The camera's upload request head, exactly as the contracts define it:
+//   POST <path> HTTP/1.1, Host, User-Agent, Content-Type, Content-Length, X-Camera-Id,
+//   [extra headers], Connection: close, blank line.
+#pragma once
+#include <stdint.h>
+
+// An extra header line, for instance a request signature (issue 6): name in flash, value in RAM.
+struct HttpHeader {
+  const char* name_P;
+  const char* value;
+};
+
+// Where the frame goes. All strings are in flash (PROGMEM).
+struct HttpTarget {
+  const char* host_P;
+  uint16_t port;           // Host gets ":port" only when it is not 80
+  const char* path_P;
+  const char* camera_id_P;
+  const char* user_agent_P;
+};
+
+// Writes the head into buf and returns its length, or 0 if it does not fit in cap bytes.
+uint16_t http_format_post_head(char* buf, uint16_t cap, const HttpTarget& target,
+                               uint32_t content_length, const HttpHeader* extra, uint8_t n_extra);

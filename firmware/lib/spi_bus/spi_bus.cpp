@@ -1,0 +1,33 @@
+#include "spi_bus.h"
+
+#include <avr/io.h>
+
+namespace spi {
+
+void begin() {
+  // D10 (PB2, the W5500's select and the AVR's SS) must be an output for master mode.
+  PORTB |= _BV(PB2);
+  DDRB |= _BV(PB2) | _BV(PB3) | _BV(PB5);  // SS, MOSI, SCK
+  DDRB &= ~_BV(PB4);                       // MISO
+  PORTD |= _BV(PD4) | _BV(PD7);            // SD card and ArduCAM deselected
+  DDRD |= _BV(PD4) | _BV(PD7);
+  SPCR = _BV(SPE) | _BV(MSTR);             // mode 0, MSB first, F_CPU/4 ...
+  SPSR = _BV(SPI2X);                       // ... doubled: F_CPU/2
+}
+
+uint8_t transfer(uint8_t out) {
+  SPDR = out;
+  while (!(SPSR & _BV(SPIF))) {
+  }
+  return SPDR;
+}
+
+void read_block(uint8_t* dst, uint16_t n) {
+  while (n--) *dst++ = transfer(0);
+}
+
+void write_block(const uint8_t* src, uint16_t n) {
+  while (n--) transfer(*src++);
+}
+
+}  // namespace spi

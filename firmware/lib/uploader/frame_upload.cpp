@@ -1,0 +1,76 @@
+#include "frame_upload.h"
+
+#include <Arduino.h>
+#include <arduchip.h>
+#include <avr/wdt.h>
+#include <http_status.h>
+#include <tcp_client.h>
+
+const char* upload_error_name(UploadError e) {
+  switch (e) {
+    case UploadError::kConnect: return PSTR("connect failed");
+    case UploadError::kSend: return PSTR("connection lost while sending");
+    case UploadError::kNoResponse: return PSTR("no response");
+    case UploadError::kBadResponse: return PSTR("malformed response");
+    case UploadError::kHeadTooLarge: return PSTR("request head too large");
+    default: return PSTR("ok");
+  }
+}
+
+namespace {
+
+// Streams frame.length bytes starting at frame.start from the FIFO into the connection.
+// Burst transactions per buffer-full: the bus is shared with the W5500.
+bool send_body(TcpClient& tcp, const FrameExtent& frame, uint32_t stall_ms, uint8_t* buf,
+               uint16_t cap) {
+  arduchip::rewind();
+  uint32_t skip = frame.start;
+  uint32_t left = frame.length;
+  while (left) {
+    const uint32_t want = skip + left;
+    const uint16_t n = want < cap ? (uint16_t)want : cap;
+    arduchip::read_burst(buf, n);
+    const uint16_t from = skip < n ? (uint16_t)skip : n;
+    skip -= from;
+    const uint16_t body = (uint16_t)(n - from);
+    if (body && tcp.write(buf + from, body, stall_ms) != NetError::kNone) return false;
+    left -= body;
+  }
+  return tcp.flush(stall_ms) == NetError::kNone;
+}
+
+UploadResult read_status(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint16_t cap) {
+  HttpStatusParser parser;
+  const uint32_t start = millis();
+  while (millis() - start < timeout_ms) {
+    wdt_reset();
+    const uint16_t n = tcp.read(buf, cap);
+    for (uint16_t i = 0; i < n; ++i) {
+      const HttpStatusParser::Result r = parser.feed(buf[i]);
+      if (r == HttpStatusParser::kDone) return {UploadError::kNone, parser.status()};
+      if (r == HttpStatusParser::kMalformed) return {UploadError::kBadResponse, 0};
+    }
+    if (n == 0 && !tcp.readable()) break;  // closed and drained, no status line
+  }
+  return {UploadError::kNoResponse, 0};
+}
+
+}  // namespace
+
+UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTarget& target,
+                          const HttpHeader* extra, uint8_t n_extra, const FrameExtent& frame,
+                          const UploadTimeouts& t, uint8_t* buf, uint16_t cap) {
+  const uint16_t head = http_format_post_head((char*)buf, cap, target, frame.length, extra, n_extra);
+  if (head == 0) return {UploadError::kHeadTooLarge, 0};
+  TcpClient tcp;
+  if (tcp.connect(ip, target.port, local_port, t.connect_ms) != NetError::kNone) {
+    return {UploadError::kConnect, 0};
+  }
+  UploadResult result = {UploadError::kSend, 0};
+  if (tcp.write(buf, head, t.send_ms) == NetError::kNone &&
+      send_body(tcp, frame, t.send_ms, buf, cap)) {
+    result = read_status(tcp, t.response_ms, buf, cap);
+  }
+  tcp.close();
+  return result;
+}

@@ -1,0 +1,77 @@
+// WIZnet W5500 over SPI: variable-length frames (16-bit offset, control byte = block << 3 |
+// write << 2 | mode 00, then data), chip select D10. Register map from the W5500 datasheet.
+// Everything is polled; the INTn pin is not used.
+#pragma once
+#include <stdint.h>
+
+namespace w5500 {
+
+// Common registers (block 0).
+enum : uint16_t {
+  kMR = 0x0000, kGAR = 0x0001, kSUBR = 0x0005, kSHAR = 0x0009, kSIPR = 0x000F,
+  kRTR = 0x0019, kRCR = 0x001B, kPHYCFGR = 0x002E, kVERSIONR = 0x0039,
+};
+
+// Socket registers (block s*4+1).
+enum : uint16_t {
+  kSnMR = 0x00, kSnCR = 0x01, kSnIR = 0x02, kSnSR = 0x03, kSnPORT = 0x04, kSnDIPR = 0x0C,
+  kSnDPORT = 0x10, kSnRXBUF_SIZE = 0x1E, kSnTXBUF_SIZE = 0x1F, kSnTX_FSR = 0x20,
+  kSnTX_WR = 0x24, kSnRX_RSR = 0x26, kSnRX_RD = 0x28,
+};
+
+enum : uint8_t {  // Sn_MR protocol
+  kModeTcp = 0x01, kModeUdp = 0x02,
+};
+enum : uint8_t {  // Sn_CR commands
+  kOpen = 0x01, kConnect = 0x04, kDiscon = 0x08, kClose = 0x10, kSend = 0x20, kRecv = 0x40,
+};
+enum : uint8_t {  // Sn_IR bits
+  kIrCon = 0x01, kIrDiscon = 0x02, kIrRecv = 0x04, kIrTimeout = 0x08, kIrSendOk = 0x10,
+};
+enum : uint8_t {  // Sn_SR states
+  kClosed = 0x00, kInit = 0x13, kEstablished = 0x17, kCloseWait = 0x1C, kUdp = 0x22,
+};
+
+// Socket plan: socket 0 is the TCP upload socket with 8 KB of TX memory (so about 8 KB can be in
+// flight on a WAN, not the stock library's 2 KB); socket 1 is the UDP socket for DHCP and DNS.
+// Sockets 2-7 get no memory.
+const uint8_t kTcpSocket = 0;
+const uint8_t kUdpSocket = 1;
+const uint8_t kTxKb[2] = {8, 2};
+const uint8_t kRxKb[2] = {2, 2};
+
+void begin();
+// Software reset through MR, then checks VERSIONR (0x04), sets the socket memory plan and the
+// retransmission timers. False if the chip does not answer.
+bool reset();
+bool link_up();
+void set_mac(const uint8_t mac[6]);
+void set_network(const uint8_t ip[4], const uint8_t subnet[4], const uint8_t gateway[4]);
+
+void read(uint16_t offset, uint8_t block, uint8_t* dst, uint16_t n);
+void write(uint16_t offset, uint8_t block, const uint8_t* src, uint16_t n);
+uint8_t read8(uint16_t offset, uint8_t block);
+void write8(uint16_t offset, uint8_t block, uint8_t value);
+void write16(uint16_t offset, uint8_t block, uint16_t value);
+
+inline uint8_t reg_block(uint8_t s) { return (uint8_t)(s * 4 + 1); }
+inline uint8_t tx_block(uint8_t s) { return (uint8_t)(s * 4 + 2); }
+inline uint8_t rx_block(uint8_t s) { return (uint8_t)(s * 4 + 3); }
+
+// Socket helpers.
+uint8_t status(uint8_t s);
+uint8_t socket_ir(uint8_t s);
+void clear_interrupts(uint8_t s, uint8_t bits);
+void command(uint8_t s, uint8_t cmd);  // writes Sn_CR and waits until the chip has taken it
+uint16_t tx_free(uint8_t s);           // Sn_TX_FSR, read until two reads agree
+uint16_t rx_available(uint8_t s);      // Sn_RX_RSR, likewise
+// Copies into TX memory at Sn_TX_WR (split at the end of the socket's buffer) and advances it.
+// The data goes out at the next SEND command.
+void tx_append(uint8_t s, const uint8_t* src, uint16_t n);
+// Copies from RX memory at Sn_RX_RD (dst may be null to skip) and advances it; the caller issues
+// RECV once it has taken what it wants.
+void rx_take(uint8_t s, uint8_t* dst, uint16_t n);
+// Opens socket s in `mode` on local `port`; true once Sn_SR shows `expect`.
+bool open(uint8_t s, uint8_t mode, uint16_t port, uint8_t expect);
+
+}  // namespace w5500

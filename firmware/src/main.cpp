@@ -1,0 +1,44 @@
+// The camera sketch: wires the configuration into the parts under lib/ and runs them.
+#include <Arduino.h>
+#include <board.h>
+#include <camera_app.h>
+
+#include "camera_config.h"
+
+namespace {
+
+const char kHost[] PROGMEM = CONFIG_HOST;
+const char kPath[] PROGMEM = CONFIG_PATH;
+const char kCameraId[] PROGMEM = CONFIG_CAMERA_ID;
+const char kUserAgent[] PROGMEM = "stopmotion-cam/" FIRMWARE_VERSION;
+const char kSecret[] PROGMEM = CONFIG_CAMERA_SECRET;
+const uint8_t kMac[6] = CONFIG_MAC;
+
+const AppConfig kConfig = {
+    {kHost, CONFIG_PORT, kPath, kCameraId, kUserAgent},
+    kSecret,
+    CONFIG_INTERVAL_S * 1000UL,
+    CONFIG_RESOLUTION,
+    CONFIG_JPEG_QUALITY,
+    kMac,
+    CONFIG_CAPTURE_TIMEOUT_MS,
+    CONFIG_DHCP_TIMEOUT_MS,
+    CONFIG_DNS_TIMEOUT_MS,
+    {CONFIG_CONNECT_TIMEOUT_MS, CONFIG_SEND_TIMEOUT_MS, CONFIG_RESPONSE_TIMEOUT_MS},
+    {CONFIG_RETRY_BASE_MS, CONFIG_RETRY_MAX_MS, CONFIG_RETRY_BUDGET_S * 1000UL},
+    CONFIG_CAPTURE_ATTEMPTS,
+};
+
+// The one streaming buffer: DHCP and DNS packets, the request head, FIFO-to-W5500 chunks.
+uint8_t buffer[512];
+CameraApp app(kConfig, {buffer, sizeof(buffer)});
+
+}  // namespace
+
+void setup() {
+  board::arm_watchdog();
+  Serial.begin(115200);
+  app.boot();
+}
+
+void loop() { app.poll(); }
