@@ -32,4 +32,6 @@ def frame_stored_line(camera: str, key: str, timestamp_ms: int) -> str:
 
 def record_frame_stored(camera: str, key: str, out: TextIO | None = None) -> None:
     """Log the line for one stored frame, now, as a single line on stdout."""
-    print(frame_stored_line(camera, key, int(time.time() * 1000)), file=out or sys.stdout, flush=True)
+    print(
+        frame_stored_line(camera, key, int(time.time() * 1000)), file=out or sys.stdout, flush=True
+    )

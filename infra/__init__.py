@@ -1,1 +1,1 @@
-"""CloudFormation for the front door and the deploy path (see README: Deploying with the front door)."""
+"""The front door and the deploy path (README: Deploying with the front door)."""

@@ -1,4 +1,4 @@
-"""Read CloudFormation YAML (short-form intrinsics included) and resolve the few we check offline."""
+"""Read CloudFormation YAML (short-form intrinsics too) and resolve what tests check offline."""
 
 import re
 from pathlib import Path

@@ -21,6 +21,10 @@ LAMBDA_GB = 128 / 1024  # MemorySize of the packaged function
 BILLED_SECONDS = 1.0  # a generous bound per frame; the ingest bench measures the real handler time
 LOG_BYTES_PER_FRAME = 1_000  # Lambda's START/END/REPORT lines plus the metric line
 DAYS = 30
+PER_FRAME_CARRIED = (
+    CLOUDFRONT_PER_HTTP_REQUEST + API_GATEWAY_PER_REQUEST + LAMBDA_PER_REQUEST
+    + LAMBDA_GB * BILLED_SECONDS * LAMBDA_PER_GB_SECOND
+)
 
 
 def per_month(frames_per_day: float, frame_bytes: int, months_kept: int = 12) -> dict[str, float]:
@@ -28,9 +32,7 @@ def per_month(frames_per_day: float, frame_bytes: int, months_kept: int = 12) ->
     frames = frames_per_day * DAYS
     stored_gb = frames * months_kept * frame_bytes / 1e9
     return {
-        "requests (CloudFront + API + Lambda)": frames * (
-            CLOUDFRONT_PER_HTTP_REQUEST + API_GATEWAY_PER_REQUEST + LAMBDA_PER_REQUEST
-            + LAMBDA_GB * BILLED_SECONDS * LAMBDA_PER_GB_SECOND),
+        "requests (CloudFront + API + Lambda)": frames * PER_FRAME_CARRIED,
         "S3 PUTs": frames * S3_PER_PUT,
         f"S3 storage after {months_kept} months": stored_gb * S3_PER_GB_MONTH,
         "logs": frames * LOG_BYTES_PER_FRAME / 1e9 * LOGS_PER_GB,

@@ -13,19 +13,30 @@ from infra import cfn, deploy
 
 API_ID = "k3x9q2w7ab"
 REGION = "eu-central-1"
+FUNCTION = "stopmotion-ingest-dev"
 
 
 def deployed_record(api_id: str = API_ID, region: str = REGION, stage: str = "api") -> dict:
     """What `chalice deploy` 1.34 writes to .chalice/deployed/<stage>.json for this app."""
     return {
         "resources": [
-            {"name": "default-role", "resource_type": "iam_role",
-             "role_arn": "arn:aws:iam::123456789012:role/stopmotion-ingest-dev",
-             "role_name": "stopmotion-ingest-dev"},
-            {"name": "api_handler", "resource_type": "lambda_function",
-             "lambda_arn": f"arn:aws:lambda:{region}:123456789012:function:stopmotion-ingest-dev"},
-            {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api_id,
-             "rest_api_url": f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/"},
+            {
+                "name": "default-role",
+                "resource_type": "iam_role",
+                "role_arn": "arn:aws:iam::123456789012:role/stopmotion-ingest-dev",
+                "role_name": "stopmotion-ingest-dev",
+            },
+            {
+                "name": "api_handler",
+                "resource_type": "lambda_function",
+                "lambda_arn": f"arn:aws:lambda:{region}:123456789012:function:{FUNCTION}",
+            },
+            {
+                "name": "rest_api",
+                "resource_type": "rest_api",
+                "rest_api_id": api_id,
+                "rest_api_url": f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/",
+            },
         ],
         "schema_version": "2.0",
         "backend": "api",
@@ -77,7 +88,8 @@ def test_origin_path_is_the_deployed_stage(project):
     (project / ".chalice" / "config.json").write_text(json.dumps(config))
     parameters, _ = deploy.front_door_parameters("dev", project)
     (origin,) = cfn.load(cfn.FRONT_DOOR)["Resources"]["Distribution"]["Properties"][
-        "DistributionConfig"]["Origins"]
+        "DistributionConfig"
+    ]["Origins"]
     assert cfn.sub(origin["OriginPath"], parameters) == "/prod"
 
 
@@ -116,7 +128,10 @@ def test_front_door_dry_run_prints_the_deploy_and_the_firmware_lines(project, mo
     assert deploy.main(["front-door", "--stage", "dev", "--dry-run", "--camera", "garden"]) == 0
     out = capsys.readouterr().out
     (command,) = [line for line in out.splitlines() if " cloudformation deploy " in line]
-    assert f"--region {REGION}" in command and "--stack-name stopmotion-ingest-dev-front-door" in command
+    assert (
+        f"--region {REGION}" in command
+        and "--stack-name stopmotion-ingest-dev-front-door" in command
+    )
     assert overrides_of(command) == {"ApiId": API_ID, "ApiStage": "api", "CameraId": "garden"}
     assert set(overrides_of(command)) <= set(cfn.load(cfn.FRONT_DOOR)["Parameters"])
     assert "#define SERVER_PORT 80" in out and '#define SERVER_PATH "/frames"' in out
@@ -130,8 +145,18 @@ def test_front_door_without_a_record_fails_clearly(project, monkeypatch, capsys)
 
 def test_deploy_dry_run_names_only_parameters_of_the_merged_template(tmp_path, capsys):
     (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
-    every_option = ["--camera", "garden", "--silence-hours", "12", "--alarm-email", "a@b.example",
-                    "--retention-days", "365", "--price-class", "PriceClass_200"]
+    every_option = [
+        "--camera",
+        "garden",
+        "--silence-hours",
+        "12",
+        "--alarm-email",
+        "a@b.example",
+        "--retention-days",
+        "365",
+        "--price-class",
+        "PriceClass_200",
+    ]
     args = ["deploy", "--dry-run", "--out", str(tmp_path), "--region", "us-west-2", *every_option]
     assert deploy.main(args) == 0
     upload, create, describe = printed_commands(capsys)

@@ -55,8 +55,12 @@ def test_origin_is_https_only(origin):
 
 
 def test_origin_is_the_api_and_its_path_is_the_stage(template, origin):
-    names = {"ApiId": "a1b2c3d4e5", "ApiStage": "prod", "AWS::Region": "eu-west-1",
-             "AWS::URLSuffix": "amazonaws.com"}
+    names = {
+        "ApiId": "a1b2c3d4e5",
+        "ApiStage": "prod",
+        "AWS::Region": "eu-west-1",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
     assert cfn.sub(origin["DomainName"], names) == "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
     assert cfn.sub(origin["OriginPath"], names) == "/prod"
     assert cfn.parameter_defaults(template)["ApiStage"] == "api", "Chalice's default stage"

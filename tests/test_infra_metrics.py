@@ -1,4 +1,4 @@
-"""The frame-stored metric line follows the embedded metric format, and the silence alarm watches it."""
+"""The frame-stored metric line is embedded metric format; the silence alarm watches it."""
 
 import io
 import json
@@ -11,11 +11,33 @@ from infra import cfn
 from tests.conftest import camera_post
 
 UNITS = {
-    "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes",
-    "Terabytes", "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count",
-    "Bytes/Second", "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second",
-    "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second",
-    "Count/Second", "None",
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
 }
 
 
@@ -38,7 +60,9 @@ def check_emf(line: str) -> dict:
         for dimension_set in directive["Dimensions"]:
             assert isinstance(dimension_set, list) and len(dimension_set) <= 30
             for name in dimension_set:
-                assert isinstance(root[name], str), f"dimension {name} is a string member of the root"
+                assert isinstance(root[name], str), (
+                    f"dimension {name} is a string member of the root"
+                )
                 assert 0 < len(root[name]) <= 1024
         assert 0 < len(directive["Metrics"]) <= 100
         for definition in directive["Metrics"]:
@@ -105,13 +129,15 @@ def test_alarm_camera_is_a_camera_id_and_defaults_to_the_default_camera(alarm):
 
 
 def test_alarm_fires_on_silence(alarm):
-    """Hourly sums below one frame, for SilenceHours hours in a row, missing data counting as none."""
+    """Hourly sums under one frame for SilenceHours hours in a row; missing data counts as none."""
     assert (alarm["Statistic"], alarm["Period"]) == ("Sum", 3600)
     assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
     assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == {"Ref": "SilenceHours"}
     assert alarm["TreatMissingData"] == "breaching"
     hours = cfn.load(cfn.FRONT_DOOR)["Parameters"]["SilenceHours"]
-    assert hours["MaxValue"] * alarm["Period"] <= 7 * 24 * 3600, "CloudWatch looks back 7 days at most"
+    assert hours["MaxValue"] * alarm["Period"] <= 7 * 24 * 3600, (
+        "CloudWatch looks back 7 days at most"
+    )
 
 
 def metric_lines(stack) -> list[dict]:

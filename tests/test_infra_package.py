@@ -1,6 +1,7 @@
 """Way 1, one stack: the template `chalice package --merge-template` builds, checked offline."""
 
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -62,13 +63,18 @@ def test_lints_clean_with_the_nested_front_door_beside_it(sam):
 
 def test_bucket_blocks_public_access(resources):
     block = resources["FramesBucket"]["Properties"]["PublicAccessBlockConfiguration"]
-    assert block == {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                     "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    assert block == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
 
 
 def test_bucket_is_encrypted(resources):
     (rule,) = resources["FramesBucket"]["Properties"]["BucketEncryption"][
-        "ServerSideEncryptionConfiguration"]
+        "ServerSideEncryptionConfiguration"
+    ]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
 
 
@@ -81,7 +87,8 @@ def test_bucket_outlives_the_stack_and_old_frames_expire_only_when_asked(templat
     assert (rule["Prefix"], rule["ExpirationInDays"]) == ("frames/", {"Ref": "FrameRetentionDays"})
     assert cfn.parameter_defaults(template)["FrameRetentionDays"] == "0", "keep frames by default"
     assert template["Conditions"]["ExpireOldFrames"] == {
-        "Fn::Not": [{"Fn::Equals": [{"Ref": "FrameRetentionDays"}, 0]}]}
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "FrameRetentionDays"}, 0]}]
+    }
 
 
 def test_function_stores_into_the_bucket_with_the_replaced_role(resources, sam):
@@ -89,24 +96,38 @@ def test_function_stores_into_the_bucket_with_the_replaced_role(resources, sam):
     assert function["Environment"]["Variables"]["FRAMES_BUCKET"] == {"Ref": "FramesBucket"}
     assert function["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}
     dev_bucket = deploy.chalice_config(deploy.PROJECT)["stages"][STAGE]["environment_variables"][
-        "FRAMES_BUCKET"]
+        "FRAMES_BUCKET"
+    ]
     assert dev_bucket not in sam.read_text(), "the chalice-deploy bucket leaked into the stack"
 
 
 def test_no_statement_grants_s3_write_on_everything(resources):
-    writes = [(rid, s) for rid, s in statements(resources)
-              if s["Effect"] == "Allow" and any(map(is_s3_write, as_list(s["Action"])))]
+    writes = [
+        (rid, s)
+        for rid, s in statements(resources)
+        if s["Effect"] == "Allow" and any(map(is_s3_write, as_list(s["Action"])))
+    ]
     assert writes, "the function must be able to store frames"
     for rid, statement in writes:
+        assert "NotResource" not in statement, rid
         for resource in as_list(statement["Resource"]):
             assert resource not in ("*", "arn:aws:s3:::*"), f"{rid}: S3 write on {resource}"
-            assert resource == {"Fn::Sub": "${FramesBucket.Arn}/frames/*"}, (rid, resource)
+            # Only objects under a named prefix of the frames bucket (frames/, or claims/ later).
+            assert isinstance(resource, dict) and set(resource) == {"Fn::Sub"}, (rid, resource)
+            assert re.fullmatch(r"\$\{FramesBucket\.Arn\}/[a-z0-9-]+/\*", resource["Fn::Sub"]), rid
+
+
+def test_frames_are_writable(resources):
+    (role_statement,) = [s for _, s in statements(resources) if s.get("Sid") == "WriteFrames"]
+    assert role_statement["Resource"] == {"Fn::Sub": "${FramesBucket.Arn}/frames/*"}
+    assert "s3:PutObject" in as_list(role_statement["Action"])
 
 
 def test_is_s3_write_classifies_actions():
     assert [is_s3_write(a) for a in ("s3:PutObject", "s3:*", "*", "s3:DeleteObject")] == [True] * 4
     assert [is_s3_write(a) for a in ("s3:GetObject", "s3:ListBucket", "logs:PutLogEvents")] == [
-        False] * 3
+        False
+    ] * 3
 
 
 def test_role_grants_what_the_chalice_deploy_policy_grants(resources):
@@ -114,8 +135,12 @@ def test_role_grants_what_the_chalice_deploy_policy_grants(resources):
     policy_file = deploy.chalice_config(deploy.PROJECT)["stages"][STAGE]["iam_policy_file"]
     chalice_way = json.loads((deploy.PROJECT / ".chalice" / policy_file).read_text())
     granted = {a for s in as_list(chalice_way["Statement"]) for a in as_list(s["Action"])}
-    merged = {a for rid, s in statements(resources) if rid == "ApiHandlerRole"
-              for a in as_list(s["Action"])}
+    merged = {
+        a
+        for rid, s in statements(resources)
+        if rid == "ApiHandlerRole"
+        for a in as_list(s["Action"])
+    }
     assert merged == granted
 
 
@@ -127,14 +152,18 @@ def test_front_door_is_nested_and_wired_to_the_generated_api_and_stage(resources
     stage = resources["RestAPI"]["Properties"]["StageName"]
     assert stage == deploy.api_stage(STAGE, deploy.PROJECT)
     (origin,) = cfn.load(cfn.FRONT_DOOR)["Resources"]["Distribution"]["Properties"][
-        "DistributionConfig"]["Origins"]
+        "DistributionConfig"
+    ]["Origins"]
     assert cfn.sub(origin["OriginPath"], {"ApiStage": stage}) == f"/{stage}"
 
 
 def test_parameters_passed_down_keep_the_front_doors_constraints(template, resources):
     front_door = cfn.load(cfn.FRONT_DOOR)["Parameters"]
-    passed = {name: value["Ref"] for name, value in resources["FrontDoor"]["Properties"][
-        "Parameters"].items() if value["Ref"] in template["Parameters"]}
+    passed = {
+        name: value["Ref"]
+        for name, value in resources["FrontDoor"]["Properties"]["Parameters"].items()
+        if value["Ref"] in template["Parameters"]
+    }
     assert set(passed) == {"PriceClass", "CameraId", "SilenceHours", "AlarmEmail"}
     for name, outer in passed.items():
         mine = {k: v for k, v in template["Parameters"][outer].items() if k != "Description"}
@@ -159,8 +188,9 @@ def test_aws_cloudformation_package_uploads_code_and_nested_template(sam, local_
     bucket = "deploy-artifacts"
     local_stack.s3_client().create_bucket(Bucket=bucket)
     upload, _ = deploy.deploy_commands(sam.parent, "test-stack", "us-east-1", bucket, {})
-    done = subprocess.run([str(a) for a in upload], env=local_stack.env, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [str(a) for a in upload], env=local_stack.env, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     packaged = cfn.load(sam.parent / "packaged.yaml")["Resources"]
     code_uri = packaged["APIHandler"]["Properties"]["CodeUri"]
