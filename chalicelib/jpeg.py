@@ -106,6 +106,8 @@ def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
             return pos, width, height, False
         if marker in STANDALONE_MARKERS:
             continue
+        if marker < 0xC0 or marker == 0xD8:  # stuffing, reserved codes, a second SOI: no decoder's
+            raise NotAJpeg(f"byte {segment_start}: FF{marker:02X} is not a JPEG marker")
         if pos + 2 > size or pos + int.from_bytes(body[pos : pos + 2]) > size:
             break
         length = int.from_bytes(body[pos : pos + 2])

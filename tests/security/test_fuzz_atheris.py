@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNS = {"jpeg": 20_000, "auth": 50_000}
+RUNS = {"jpeg": 100_000, "auth": 100_000}
 
 
 @pytest.mark.parametrize("target", sorted(RUNS))

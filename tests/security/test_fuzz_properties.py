@@ -143,3 +143,11 @@ def test_the_oracle_rejects_what_must_not_be_stored(damage):
         assert check(seed)
         with pytest.raises(Malformed):
             check(damage(seed))
+
+
+@pytest.mark.parametrize("code", [0x00, 0x02, 0x44, 0xBF, 0xD8])
+def test_a_non_marker_among_the_segments_is_refused(code):
+    """Found by the fuzzers: FF00 (or a reserved code) where a segment belongs was stored as is."""
+    seed = seeds()[0]
+    with pytest.raises(NotAJpeg):
+        jpeg.repair(seed[:2] + bytes([0xFF, code]) + b"\x00\x04ab" + seed[2:])
