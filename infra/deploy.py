@@ -110,14 +110,13 @@ def describe_command(stack: str, region: str) -> list:
             "--query", "Stacks[0].Outputs", "--output", "json"]
 
 
-def firmware_config(host: str) -> str:
-    """The lines for the firmware's config, given the distribution's domain."""
-    return (
-        "Put these lines into firmware/include/config.h:\n"
-        f'  #define SERVER_HOST "{host}"\n'
-        "  #define SERVER_PORT 80\n"
-        f'  #define SERVER_PATH "{FRAMES_PATH}"\n'
-    )
+def firmware_config(host: str, camera: str | None = None) -> str:
+    """The lines for the firmware's config (firmware/include/config.example.h names them)."""
+    lines = [f'#define CONFIG_HOST "{host}"', "#define CONFIG_PORT 80",
+             f'#define CONFIG_PATH "{FRAMES_PATH}"']
+    if camera:
+        lines.append(f'#define CONFIG_CAMERA_ID "{camera}"  // the one the alarm watches')
+    return "Put these lines into firmware/include/config.h:\n" + "".join(f"  {x}\n" for x in lines)
 
 
 def shown(command: list) -> str:
@@ -137,7 +136,7 @@ def run(commands: list, dry_run: bool) -> None:
             subprocess.run([str(a) for a in command], cwd=PROJECT, check=True)
 
 
-def tell_firmware(stack: str, region: str, dry_run: bool) -> None:
+def tell_firmware(stack: str, region: str, dry_run: bool, camera: str | None) -> None:
     """Prints the firmware's lines with the deployed stack's domain (a placeholder in a dry run)."""
     command = describe_command(stack, region)
     if dry_run:
@@ -148,7 +147,7 @@ def tell_firmware(stack: str, region: str, dry_run: bool) -> None:
         outputs = {o["OutputKey"]: o["OutputValue"] for o in json.loads(done.stdout)}
         host = outputs["DistributionDomain"]
         print(f"The front door: http://{host}{FRAMES_PATH}")
-    print(firmware_config(host))
+    print(firmware_config(host, camera))
 
 
 def do_package(args: argparse.Namespace) -> None:
@@ -167,14 +166,14 @@ def do_deploy(args: argparse.Namespace) -> None:
     stack = args.stack or stack_name(args.stage, PROJECT)
     bucket = args.artifact_bucket or "<ARTIFACT_BUCKET>"
     run(deploy_commands(args.out, stack, args.region, bucket, args.parameters), args.dry_run)
-    tell_firmware(stack, args.region, args.dry_run)
+    tell_firmware(stack, args.region, args.dry_run, args.parameters.get("CameraId"))
 
 
 def do_front_door(args: argparse.Namespace) -> None:
     parameters, region = front_door_parameters(args.stage, PROJECT)
     stack = args.stack or f"{stack_name(args.stage, PROJECT)}-front-door"
     run([front_door_command(stack, region, {**parameters, **args.parameters})], args.dry_run)
-    tell_firmware(stack, region, args.dry_run)
+    tell_firmware(stack, region, args.dry_run, args.parameters.get("CameraId"))
 
 
 def main(argv: list[str] | None = None) -> int:

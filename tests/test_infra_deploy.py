@@ -134,7 +134,8 @@ def test_front_door_dry_run_prints_the_deploy_and_the_firmware_lines(project, mo
     )
     assert overrides_of(command) == {"ApiId": API_ID, "ApiStage": "api", "CameraId": "garden"}
     assert set(overrides_of(command)) <= set(cfn.load(cfn.FRONT_DOOR)["Parameters"])
-    assert "#define SERVER_PORT 80" in out and '#define SERVER_PATH "/frames"' in out
+    assert "#define CONFIG_PORT 80" in out and '#define CONFIG_PATH "/frames"' in out
+    assert '#define CONFIG_CAMERA_ID "garden"' in out
 
 
 def test_front_door_without_a_record_fails_clearly(project, monkeypatch, capsys):
@@ -171,3 +172,18 @@ def test_deploy_for_real_needs_an_artifact_bucket(tmp_path, capsys):
     (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
     assert deploy.main(["deploy", "--out", str(tmp_path)]) == 2
     assert "ARTIFACT_BUCKET" in capsys.readouterr().err
+
+
+def defines(text: str) -> dict[str, str]:
+    """#define NAME VALUE lines of a C header, trailing comments dropped."""
+    found = re.findall(r"^\s*#define\s+(\w+)\s+(.+?)\s*(?://.*)?$", text, re.MULTILINE)
+    return dict(found)
+
+
+def test_firmware_lines_set_settings_the_firmware_has():
+    example = defines((deploy.PROJECT / "firmware" / "include" / "config.example.h").read_text())
+    printed = defines(deploy.firmware_config("d1234abcd.cloudfront.net", camera="garden"))
+    assert set(printed) <= set(example), "a renamed firmware setting"
+    assert printed["CONFIG_HOST"] == '"d1234abcd.cloudfront.net"'
+    assert (printed["CONFIG_PORT"], printed["CONFIG_PATH"]) == ("80", '"/frames"')
+    assert example["CONFIG_PATH"] == printed["CONFIG_PATH"], "the example posts where the API is"
