@@ -55,7 +55,7 @@ def list_frames():
         raise BadRequest("limit must be a whole number")
     return catalog.list_frames(
         get_store(),
-        camera=naming.camera_id(camera) if camera else None,
+        camera=naming.camera_id(camera, "camera") if camera else None,
         since=naming.parse_time(since, "since") if since else None,
         until=naming.parse_time(until, "until") if until else None,
         limit=int(limit) if limit else 100,
@@ -66,7 +66,7 @@ def list_frames():
 @app.route("/frames/latest", methods=["GET"])
 def latest_frames():
     camera = query("camera")
-    return catalog.latest(get_store(), naming.camera_id(camera) if camera else None)
+    return catalog.latest(get_store(), naming.camera_id(camera, "camera") if camera else None)
 
 
 @app.route("/health", methods=["GET"])

@@ -24,7 +24,7 @@ NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 MISSING_LEADING_FF = "missing_leading_ff"  # body began D8 FF: the first byte was dropped
 JUNK_BEFORE_SOI = "junk_before_soi"  # bytes (a FIFO dummy byte) before FF D8
 TRAILING_BYTES_CUT = "trailing_bytes_cut"  # FIFO padding after the real EOI
-EOI_APPENDED = "eoi_appended"  # the image stopped before its EOI (truncated)
+EOI_APPENDED = "eoi_appended"  # the image stopped (cut short or damaged) before its EOI
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,18 @@ def _find_start(body: bytes) -> tuple[bytes, int, list[str]]:
 def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
     """Walks the segments after the SOI; returns (end, width, height, truncated).
 
-    end is the offset just past the EOI, or, for a truncated image, the end of the last
-    complete piece of image data (an EOI has to be appended there).
+    end is the offset just past the EOI or, for an image that is cut short or damaged after
+    its image data began, the end of the last intact piece (an EOI has to be appended there).
+    Damage before any image data raises NotAJpeg.
     """
     size, width, height, scanned = len(body), 0, 0, False
     while True:
-        segment_start = pos
+        segment_start, problem = pos, ""
         if pos >= size:
             break
         if body[pos] != 0xFF:
-            raise NotAJpeg(f"expected a JPEG marker at byte {pos}, found 0x{body[pos]:02X}")
+            problem = f"byte {pos}: expected a JPEG marker, found 0x{body[pos]:02X}"
+            break
         while pos < size and body[pos] == 0xFF:
             pos += 1
         if pos >= size:
@@ -106,13 +108,15 @@ def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
             return pos, width, height, False
         if marker in STANDALONE_MARKERS:
             continue
-        if marker < 0xC0 or marker == 0xD8:  # stuffing, reserved codes, a second SOI: no decoder's
-            raise NotAJpeg(f"byte {segment_start}: FF{marker:02X} is not a JPEG marker")
+        if marker < 0xC0 or marker == 0xD8:  # stuffing, reserved codes, a second SOI
+            problem = f"byte {segment_start}: FF{marker:02X} is not a JPEG marker"
+            break
         if pos + 2 > size or pos + int.from_bytes(body[pos : pos + 2]) > size:
             break
         length = int.from_bytes(body[pos : pos + 2])
         if length < 2:
-            raise NotAJpeg(f"JPEG segment at byte {segment_start} has an invalid length")
+            problem = f"byte {segment_start}: JPEG segment with an invalid length"
+            break
         if marker in SOF_MARKERS:
             width, height = _dimensions(body, pos, length)
         pos += length
@@ -128,7 +132,7 @@ def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
                 return end, width, height, True
             pos = found.start()
     if not scanned:
-        raise NotAJpeg("the body ends before any image data (no frame header or scan)")
+        raise NotAJpeg(problem or "the body ends before any image data (no frame header or scan)")
     return segment_start, width, height, True
 
 

@@ -28,13 +28,13 @@ class FrameName:
     time: datetime
 
 
-def camera_id(header: str | None) -> str:
-    """The camera id from the X-Camera-Id header, or the default when there is none."""
-    if header is None or header == "":
+def camera_id(value: str | None, source: str = "X-Camera-Id") -> str:
+    """The camera id given in source (a header or parameter), or the default when empty."""
+    if not value:
         return DEFAULT_CAMERA
-    if not CAMERA_ID.fullmatch(header):
-        raise BadRequest("X-Camera-Id must be 1 to 32 of a-z, 0-9 and '-'")
-    return header
+    if not CAMERA_ID.fullmatch(value):
+        raise BadRequest(f"{source} must be 1 to 32 of a-z, 0-9 and '-'")
+    return value
 
 
 def camera_prefix(camera: str) -> str:

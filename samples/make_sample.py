@@ -1,4 +1,4 @@
-"""Draws samples/frame.jpg, the frame `make run` tells you to post (run once; the JPEG is committed)."""
+"""Draws samples/frame.jpg, the frame `make run` says to post (run once; the JPEG is committed)."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""The real stack (chalice local + rclone serve s3 as subprocesses), posted to as the camera does."""
+"""The real stack (chalice local + rclone serve s3 as subprocesses), posted to as a camera does."""
 
 import hashlib
 import io

@@ -116,6 +116,16 @@ def test_progressive_cut_inside_a_later_scan_header_drops_only_that_header():
     pixels(result.data)
 
 
+@pytest.mark.parametrize("damage", [b"\xff\xa0\x12\x34", b"\xff\xd8\xff\xe0", b"\xff\xc4\x00\x01"])
+def test_damage_after_the_image_data_began_keeps_what_came_before(damage):
+    good = ORIGINALS["320x240-progressive-plain"]
+    second_scan = good.index(b"\xff\xda", first_scan_data(good))
+    result = jpeg.repair(good[:second_scan] + damage + good[second_scan:])
+    assert result.repairs == (jpeg.EOI_APPENDED,)
+    assert result.data == good[:second_scan] + jpeg.EOI
+    assert pixels(result.data)[0] == (320, 240)
+
+
 def test_an_intact_frame_is_returned_without_a_copy():
     good = ORIGINALS["40x30-baseline-plain"]
     assert jpeg.repair(good).data is good
@@ -144,6 +154,8 @@ NOT_JPEGS = {
     "zero-height": (b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x00\x00\x10\x01\x01\x11\x00", "dimensions"),
     "garbage-after-soi": (b"\xff\xd8\x00\x01\x02", "expected a JPEG marker"),
     "bad-length": (b"\xff\xd8\xff\xe0\x00\x01", "invalid length"),
+    "reserved-marker": (b"\xff\xd8\xff\xa0\x00\x04ab", "FFA0 is not a JPEG marker"),
+    "second-soi": (b"\xff\xd8\xff\xd8\xff\xe0\x00\x04ab", "FFD8 is not a JPEG marker"),
 }
 
 
