@@ -86,7 +86,7 @@ class LocalStack:
     def start(self) -> None:
         (self.data_dir / self.bucket).mkdir(parents=True, exist_ok=True)  # a folder is a bucket
         self._spawn(
-            [BIN / "rclone", "serve", "s3", "--addr", f"127.0.0.1:{self.s3_port}",
+            [BIN / "rclone", "serve", "s3", "--config", "", "--addr", f"127.0.0.1:{self.s3_port}",
              "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", self.data_dir]
         )
         self._wait_for(self._s3_answers, "rclone serve s3")
