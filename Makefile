@@ -18,7 +18,8 @@ APT_PACKAGES := gcc-avr avr-libc arduino-core-avr simavr libsimavr-dev libelf-de
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	# chalice 1.34 (which packages the Lambda with pip) requires pip<26.3.
+	$(BIN)/pip install --quiet --upgrade 'pip<26.3'
 	$(BIN)/pip install --quiet -r requirements-dev.txt -e .
 	touch $@
 
