@@ -16,9 +16,9 @@ APT_PACKAGES := gcc-avr avr-libc arduino-core-avr simavr libsimavr-dev libelf-de
 
 .PHONY: setup system-deps run test bench firmware package deploy front-door fuzz clean
 
+# pip stays below 26.3: chalice 1.34, which packages the Lambda with it, requires that.
 $(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# chalice 1.34 (which packages the Lambda with pip) requires pip<26.3.
 	$(BIN)/pip install --quiet --upgrade 'pip<26.3'
 	$(BIN)/pip install --quiet -r requirements-dev.txt -e .
 	touch $@
