@@ -1,0 +1,48 @@
+"""`stopmotion serve` (what `make run` runs): the curl line it prints works, Ctrl-C stops it all."""
+
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from stopmotion.localstack import PROJECT_DIR, free_port
+
+STOPMOTION = Path(sys.executable).parent / "stopmotion"
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_the_printed_curl_line_stores_the_sample_and_ctrl_c_stops_both_servers(tmp_path):
+    port, s3_port = free_port(), free_port()
+    serve = subprocess.Popen(
+        [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
+         "--data-dir", tmp_path / "var"],
+        cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        printed = []
+        for line in serve.stdout:
+            printed.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        curl = next(line.strip() for line in printed if line.strip().startswith("curl "))
+        assert any(f"{tmp_path}/var/stopmotion/frames/" in line for line in printed)
+
+        answer = subprocess.run(shlex.split(curl), cwd=PROJECT_DIR, capture_output=True,
+                                check=True, timeout=30).stdout
+        key = answer.split(b'"key":"')[1].split(b'"')[0].decode()
+        stored = tmp_path / "var" / "stopmotion" / key
+        assert stored.read_bytes() == (PROJECT_DIR / "samples" / "frame.jpg").read_bytes()
+
+        serve.send_signal(signal.SIGINT)
+        assert serve.wait(15) == 0
+        assert not listening(port) and not listening(s3_port)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
