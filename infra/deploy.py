@@ -55,8 +55,6 @@ def api_stage(stage: str, project: Path) -> str:
 def package(stage: str, out: Path, region: str) -> Path:
     """Builds the one-stack template with `chalice package`; returns the path of sam.yaml."""
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION") or region}
-    if out.exists():
-        shutil.rmtree(out)
     command = [BIN / "chalice", "package", "--stage", stage, "--merge-template", cfn.MERGE, out]
     subprocess.run(command, cwd=PROJECT, env=env, check=True)
     shutil.copy(cfn.FRONT_DOOR, out / cfn.FRONT_DOOR.name)  # the nested stack's TemplateURL
