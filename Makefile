@@ -12,7 +12,7 @@ S3_PORT ?= 9000
 REGION ?= $(or $(AWS_DEFAULT_REGION),us-east-1)
 
 # Debian packages the firmware build, the simulator and the browser tests need.
-APT_PACKAGES := gcc-avr avr-libc arduino-core-avr simavr libsimavr-dev libelf-dev chromium chromium-driver
+APT_PACKAGES := gcc-avr avr-libc arduino-core-avr g++ doctest-dev simavr libsimavr-dev libelf-dev chromium chromium-driver
 
 .PHONY: setup system-deps run test bench firmware package deploy front-door fuzz clean
 
