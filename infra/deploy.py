@@ -66,13 +66,17 @@ def overrides(parameters: dict) -> list[str]:
 
 
 def deploy_commands(out: Path, stack: str, region: str, bucket: str, parameters: dict) -> list:
-    """`aws cloudformation package` (uploads the code and the nested template), then `deploy`."""
+    """`aws cloudformation package` (uploads the code and the nested template), then `deploy`.
+
+    CAPABILITY_IAM for the function's role; CAPABILITY_AUTO_EXPAND because the template has both
+    a transform (SAM) and a nested stack.
+    """
     packaged = out / "packaged.yaml"
     return [
         [AWS, "cloudformation", "package", "--region", region, "--template-file", out / "sam.yaml",
          "--s3-bucket", bucket, "--s3-prefix", stack, "--output-template-file", packaged],
         [AWS, "cloudformation", "deploy", "--region", region, "--template-file", packaged,
-         "--stack-name", stack, "--capabilities", "CAPABILITY_IAM",
+         "--stack-name", stack, "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND",
          *(overrides(parameters) if parameters else [])],
     ]
 

@@ -162,7 +162,8 @@ def test_deploy_dry_run_names_only_parameters_of_the_merged_template(tmp_path, c
     assert deploy.main(args) == 0
     upload, create, describe = printed_commands(capsys)
     assert " cloudformation package " in upload and "--s3-bucket '<ARTIFACT_BUCKET>'" in upload
-    assert " cloudformation deploy " in create and "--capabilities CAPABILITY_IAM" in create
+    assert " cloudformation deploy " in create
+    assert "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND" in create
     assert " describe-stacks " in describe
     assert set(overrides_of(create)) == set(deploy.STACK_PARAMETERS.values())
     assert set(deploy.STACK_PARAMETERS.values()) <= set(cfn.load(cfn.MERGE)["Parameters"])
