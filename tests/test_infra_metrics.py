@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from chalicelib import metrics
+from chalicelib import metrics, naming
 from infra import cfn
 from tests.conftest import camera_post
 
@@ -124,8 +124,8 @@ def test_alarm_camera_is_a_camera_id_and_defaults_to_the_default_camera(alarm):
     template = cfn.load(cfn.FRONT_DOOR)
     (camera,) = alarm["Dimensions"]
     assert camera["Value"] == {"Ref": "CameraId"}
-    assert template["Parameters"]["CameraId"]["AllowedPattern"] == "[a-z0-9-]{1,32}"
-    assert cfn.parameter_defaults(template)["CameraId"] == "default"
+    assert template["Parameters"]["CameraId"]["AllowedPattern"] == naming.CAMERA_ID.pattern
+    assert cfn.parameter_defaults(template)["CameraId"] == naming.DEFAULT_CAMERA
 
 
 def test_alarm_fires_on_silence(alarm):
