@@ -1,5 +1,6 @@
 """`stopmotion serve` (what `make run` runs): the curl line it prints works, Ctrl-C stops it all."""
 
+import json
 import shlex
 import signal
 import socket
@@ -33,10 +34,10 @@ def test_the_printed_curl_line_stores_the_sample_and_ctrl_c_stops_both_servers(t
         curl = next(line.strip() for line in printed if line.strip().startswith("curl "))
         assert any(f"{tmp_path}/var/stopmotion/frames/" in line for line in printed)
 
-        answer = subprocess.run(shlex.split(curl), cwd=PROJECT_DIR, capture_output=True,
-                                check=True, timeout=30).stdout
-        key = answer.split(b'"key":"')[1].split(b'"')[0].decode()
-        stored = tmp_path / "var" / "stopmotion" / key
+        answer = json.loads(subprocess.run(shlex.split(curl), cwd=PROJECT_DIR, capture_output=True,
+                                           check=True, timeout=30).stdout)
+        assert "key" in answer, answer
+        stored = tmp_path / "var" / "stopmotion" / answer["key"]
         assert stored.read_bytes() == (PROJECT_DIR / "samples" / "frame.jpg").read_bytes()
 
         serve.send_signal(signal.SIGINT)
