@@ -14,7 +14,7 @@
 #include <simavr/avr_uart.h>
 #include <simavr/avr_ioport.h>
 
-enum { SPDR = 0x4E, SPCR = 0x4C, SPSR = 0x4D, DDRB = 0x24, PORTB = 0x25, DDRD = 0x2A, PORTD = 0x2B };
+enum { TWCR = 0xBC, TWINT_BIT = 0x80, TWDR = 0xBB, SPDR = 0x4E, SPCR = 0x4C, SPSR = 0x4D, DDRB = 0x24, PORTB = 0x25, DDRD = 0x2A, PORTD = 0x2B };
 
 typedef int (*spi_fn)(int mosi, int selected);       /* returns MISO */
 typedef int (*twi_fn)(uint32_t msg);                   /* returns a reply message, or -1 for none */
@@ -28,6 +28,7 @@ typedef struct board {
 	byte_fn uart;
 	cs_fn cs;
 	avr_irq_t *spi_in, *twi_in;
+	avr_twi_t *twi_unit;
 	int stop;
 	uint64_t spi_bytes;
 } board;
@@ -66,6 +67,26 @@ static void on_spdr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param
 			break;
 		}
 	}
+}
+
+/* simavr 1.6 treats the TWDR write of SLA+R/W as a data byte in the write latch, so the address
+ * phase ends in status 0x28 (data ACK) at once instead of 0x18 (SLA+W ACK) after nine SCL
+ * periods; Arduino's Wire accepts both, a strict driver does not. While a START is pending and no
+ * address has gone out, drop that latch flag so simavr takes its address path. */
+static void on_twdr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	avr_twi_t *twi = ((board *)param)->twi_unit;
+	if (twi && (twi->state & TWI_COND_START) && !(twi->state & TWI_COND_ADDR))
+		twi->state &= ~TWI_COND_WRITE;
+}
+
+/* simavr 1.6 marks TWINT "sticky", so writing a one to it, which on the chip clears the flag and
+ * starts the next bus step, leaves it set: a driver that polls TWINT sees the step done at once
+ * and reads the previous status. Clear it as the hardware does; simavr sets it again when the
+ * step completes. */
+static void on_twcr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	if (v & TWINT_BIT) avr->data[TWCR] &= ~TWINT_BIT;
 }
 
 static void on_twi_out(avr_irq_t *irq, uint32_t value, void *param)
@@ -115,6 +136,10 @@ board *sb_open(const char *elf, uint32_t freq, spi_fn spi, twi_fn twi, byte_fn u
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_SPI_GETIRQ(0), SPI_IRQ_OUTPUT),
 				on_spi_out, b);
 	avr_register_io_write(b->avr, SPDR, on_spdr_write, b);
+	for (avr_io_t *io = b->avr->io_port; io; io = io->next)
+		if (io->kind && !strcmp(io->kind, "twi")) b->twi_unit = (avr_twi_t *)io;
+	avr_register_io_write(b->avr, TWDR, on_twdr_write, b);
+	avr_register_io_write(b->avr, TWCR, on_twcr_write, b);
 	b->twi_in = avr_io_getirq(b->avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_INPUT);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_TWI_GETIRQ(0), TWI_IRQ_OUTPUT),
 				on_twi_out, b);

@@ -32,3 +32,13 @@ def symbol(elf: Path, name: str) -> int:
         if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16) & 0xFFFF
     raise KeyError(f"{name} not in {elf}")
+
+
+def static_ram_end(elf: Path) -> int:
+    """First SRAM address past .data/.bss/.noinit: the stack may grow down to here."""
+    for name in ("__heap_start", "_end"):  # _end also covers .noinit
+        try:
+            return symbol(elf, name)
+        except KeyError:
+            pass
+    raise KeyError(f"no end-of-static-RAM symbol in {elf}")
