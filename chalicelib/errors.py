@@ -1,6 +1,10 @@
 """What can go wrong while ingesting a frame, each with the HTTP status it maps to."""
 
+import logging
+
 from chalice import ChaliceUnhandledError, Response
+
+log = logging.getLogger(__name__)
 
 
 class IngestError(ChaliceUnhandledError):
@@ -10,6 +14,8 @@ class IngestError(ChaliceUnhandledError):
     retry_after: int | None = None
 
     def response(self) -> Response:
+        if self.status >= 500:  # our side failed: keep the cause for whoever reads the logs
+            log.error("%s: %s (cause: %r)", type(self).__name__, self, self.__cause__)
         headers = {"Retry-After": str(self.retry_after)} if self.retry_after else {}
         body = {"Code": type(self).__name__, "Message": str(self)}
         return Response(body=body, status_code=self.status, headers=headers)

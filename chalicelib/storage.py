@@ -1,6 +1,5 @@
 """The frames bucket: stores frames and lists them. Every S3 failure becomes StorageUnavailable."""
 
-import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -10,6 +9,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import StorageUnavailable
+from chalicelib.parts import PartsReader
 
 # Three tries of at most 2 s to connect and 5 s to answer, plus standard backoff, end well
 # within API Gateway's 29 s: a stuck S3 call becomes a 503 the camera retries, not a 504.
@@ -34,54 +34,6 @@ def _storage_errors(action: str) -> Iterator[None]:
         raise StorageUnavailable(f"storage refused to {action} ({code})") from err
     except BotoCoreError as err:
         raise StorageUnavailable(f"storage unreachable, could not {action}") from err
-
-
-class PartsReader(io.RawIOBase):
-    """A seekable stream over byte parts: sends a repaired frame without joining it into a copy.
-
-    Reads return at most READ_SIZE bytes, so botocore's 1 MB reads (hashing, checksum) do not
-    allocate 1 MB buffers each.
-    """
-
-    READ_SIZE = 16 * 1024
-
-    def __init__(self, parts: Sequence[bytes | memoryview]) -> None:
-        self._parts = [memoryview(part).cast("B") for part in parts]
-        self._size = sum(len(part) for part in self._parts)
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def read(self, size: int | None = -1) -> bytes:
-        if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(self.READ_SIZE), b""))
-        start = 0
-        for part in self._parts:
-            if self._pos < start + len(part):
-                offset = self._pos - start
-                piece = part[offset : offset + min(size, self.READ_SIZE)]
-                self._pos += len(piece)
-                return bytes(piece)
-            start += len(part)
-        return b""
-
-    def readinto(self, buffer: Any) -> int:
-        target = memoryview(buffer).cast("B")
-        piece = self.read(len(target))
-        target[: len(piece)] = piece
-        return len(piece)
 
 
 class FrameStore:

@@ -1,4 +1,4 @@
-"""storage.PartsReader: the repaired frame's parts read back as one stream, with seeks."""
+"""parts.PartsReader: the repaired frame's parts read back as one stream, with seeks."""
 
 import io
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.storage import PartsReader
+from chalicelib.parts import PartsReader
 
 
 @given(parts=st.lists(st.binary(max_size=50), max_size=5), chunk=st.integers(1, 64),
