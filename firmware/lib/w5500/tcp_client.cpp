@@ -61,9 +61,9 @@ NetError TcpClient::write(const uint8_t* data, uint16_t n, uint32_t stall_ms) {
     wdt_reset();
     NetError e = socket_fault();
     if (e != NetError::kNone) return e;
-    // Bytes written since the last SEND may not be counted in Sn_TX_FSR yet: leave room for them.
+    // Sn_TX_FSR counts from Sn_TX_WR back to what the peer acknowledged, so bytes written but
+    // not yet sent are already taken off.
     uint16_t room = tx_free(S);
-    room = room > unsent_ ? (uint16_t)(room - unsent_) : 0;
     if (room == 0) {
       e = kick();
       if (e != NetError::kNone) return e;
@@ -95,6 +95,8 @@ NetError TcpClient::flush(uint32_t timeout_ms) {
 }
 
 uint16_t TcpClient::read(uint8_t* dst, uint16_t cap) {
+  const uint8_t sr = status(S);
+  if (sr != kEstablished && sr != kCloseWait) return 0;  // RECV is only valid in these states
   uint16_t n = rx_available(S);
   if (n == 0) return 0;
   if (n > cap) n = cap;
@@ -109,7 +111,8 @@ bool TcpClient::readable() {
 }
 
 void TcpClient::close() {
-  if (status(S) != kClosed) {
+  const uint8_t sr = status(S);
+  if (sr == kEstablished || sr == kCloseWait) {  // a graceful FIN first
     command(S, kDiscon);
     const uint32_t start = millis();
     while (status(S) != kClosed && millis() - start < 500) wdt_reset();

@@ -1,0 +1,96 @@
+#include <doctest.h>
+#include <jpeg_scan.h>
+
+#include <stddef.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace {
+
+std::vector<uint8_t> fifo(std::vector<uint8_t> lead, std::vector<uint8_t> jpeg,
+                          std::vector<uint8_t> pad) {
+  std::vector<uint8_t> out = lead;
+  out.insert(out.end(), jpeg.begin(), jpeg.end());
+  out.insert(out.end(), pad.begin(), pad.end());
+  return out;
+}
+
+const std::vector<uint8_t> kJpeg = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0xFF,
+                                    0x00, 0x12, 0xFF, 0xD9};
+
+void feed_in_chunks(JpegScan& scan, const std::vector<uint8_t>& data, size_t chunk) {
+  for (size_t i = 0; i < data.size(); i += chunk) {
+    const size_t n = std::min(chunk, data.size() - i);
+    if (scan.feed(data.data() + i, (uint16_t)n)) break;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("JPEG at byte 0 (no dummy byte), padding ignored") {
+  const auto data = fifo({}, kJpeg, {0x00, 0xFF, 0xD9, 0x55});
+  JpegScan scan;
+  CHECK(scan.feed(data.data(), (uint16_t)data.size()));
+  CHECK(scan.start() == 0);
+  CHECK(scan.length() == kJpeg.size());
+  CHECK(scan.scanned() == kJpeg.size());  // stops at the end marker
+}
+
+TEST_CASE("JPEG after a dummy byte, whatever its value") {
+  for (uint8_t dummy : {0x00, 0xFF, 0xD8, 0x42}) {
+    CAPTURE(dummy);
+    const auto data = fifo({dummy}, kJpeg, std::vector<uint8_t>(100, 0xAA));
+    JpegScan scan;
+    CHECK(scan.feed(data.data(), (uint16_t)data.size()));
+    CHECK(scan.start() == 1);
+    CHECK(scan.length() == kJpeg.size());
+  }
+}
+
+TEST_CASE("markers split across chunks are found at every chunk size") {
+  const auto data = fifo({0x00, 0x11}, kJpeg, std::vector<uint8_t>(40, 0));
+  for (size_t chunk = 1; chunk <= data.size(); ++chunk) {
+    CAPTURE(chunk);
+    JpegScan scan;
+    feed_in_chunks(scan, data, chunk);
+    REQUIRE(scan.complete());
+    CHECK(scan.start() == 2);
+    CHECK(scan.length() == kJpeg.size());
+  }
+}
+
+TEST_CASE("FF D9 before the start marker is not an end") {
+  const auto data = fifo({0xFF, 0xD9, 0x00}, kJpeg, {});
+  JpegScan scan;
+  CHECK(scan.feed(data.data(), (uint16_t)data.size()));
+  CHECK(scan.start() == 3);
+  CHECK(scan.length() == kJpeg.size());
+}
+
+TEST_CASE("fill bytes before a marker: FF FF D8 starts at the FF next to D8") {
+  const std::vector<uint8_t> data = {0xFF, 0xFF, 0xD8, 0xFF, 0xFF, 0xD9};
+  JpegScan scan;
+  CHECK(scan.feed(data.data(), (uint16_t)data.size()));
+  CHECK(scan.start() == 1);
+  CHECK(scan.length() == 5);
+}
+
+TEST_CASE("D8 of the start marker cannot pair with a following D9") {
+  const std::vector<uint8_t> data = {0xFF, 0xD8, 0xD9, 0x00, 0xFF, 0xD9};
+  JpegScan scan;
+  CHECK(scan.feed(data.data(), (uint16_t)data.size()));
+  CHECK(scan.length() == 6);
+}
+
+TEST_CASE("no start marker, or no end marker: not complete") {
+  const std::vector<uint8_t> none(64, 0x00);
+  JpegScan a;
+  CHECK_FALSE(a.feed(none.data(), (uint16_t)none.size()));
+  CHECK_FALSE(a.found_start());
+  const std::vector<uint8_t> truncated = {0x00, 0xFF, 0xD8, 0x01, 0x02, 0xFF};
+  JpegScan b;
+  CHECK_FALSE(b.feed(truncated.data(), (uint16_t)truncated.size()));
+  CHECK(b.found_start());
+  CHECK_FALSE(b.complete());
+}

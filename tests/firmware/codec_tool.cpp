@@ -1,0 +1,120 @@
+// Command-line face of the firmware's DHCP and DNS codecs, so the Python tests can check them
+// against independent implementations (dnslib, scapy). Packets travel as hex.
+//   dns-query ID NAME               -> hex of the query
+//   dns-parse ID HEX                -> "ok A.B.C.D TTL" or the error name
+//   dhcp-build TYPE XID MAC CIADDR REQUESTED SERVER BROADCAST -> hex
+//   dhcp-parse XID MAC HEX          -> "ok type=T yiaddr=.. server=.. subnet=.. router=.. dns=..
+//                                       lease=.. t1=.. t2=.." or the error name
+#include <dhcp_codec.h>
+#include <dns_codec.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+std::vector<uint8_t> unhex(const char* s) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; s[i] && s[i + 1]; i += 2) {
+    char byte[3] = {s[i], s[i + 1], 0};
+    out.push_back((uint8_t)strtoul(byte, nullptr, 16));
+  }
+  return out;
+}
+
+void print_hex(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) printf("%02x", p[i]);
+  printf("\n");
+}
+
+void ip_from(const char* text, uint8_t ip[4]) {
+  unsigned a, b, c, d;
+  if (sscanf(text, "%u.%u.%u.%u", &a, &b, &c, &d) != 4) exit(2);
+  ip[0] = (uint8_t)a, ip[1] = (uint8_t)b, ip[2] = (uint8_t)c, ip[3] = (uint8_t)d;
+}
+
+std::string ip_text(const uint8_t* ip) {
+  char s[16];
+  snprintf(s, sizeof(s), "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+  return s;
+}
+
+int dns_query(char** argv) {
+  uint8_t buf[512];
+  const uint16_t n = dns::build_query(buf, sizeof(buf), (uint16_t)strtoul(argv[0], nullptr, 0),
+                                      argv[1]);
+  if (n == 0) {
+    printf("invalid\n");
+    return 1;
+  }
+  print_hex(buf, n);
+  return 0;
+}
+
+int dns_parse(char** argv) {
+  const auto p = unhex(argv[1]);
+  uint8_t ip[4];
+  uint32_t ttl = 0;
+  const dns::Result r = dns::parse_response(p.data(), (uint16_t)p.size(),
+                                            (uint16_t)strtoul(argv[0], nullptr, 0), ip, &ttl);
+  static const char* const kNames[] = {"ok", "notours", "servererror", "noaddress", "malformed"};
+  if (r == dns::kOk) {
+    printf("ok %s %u\n", ip_text(ip).c_str(), ttl);
+  } else {
+    printf("%s\n", kNames[r]);
+  }
+  return 0;
+}
+
+int dhcp_build(char** argv) {
+  const auto mac = unhex(argv[2]);
+  dhcp::Request r = {};
+  r.type = (dhcp::MessageType)atoi(argv[0]);
+  r.xid = (uint32_t)strtoul(argv[1], nullptr, 0);
+  r.mac = mac.data();
+  ip_from(argv[3], r.ciaddr);
+  ip_from(argv[4], r.requested_ip);
+  ip_from(argv[5], r.server_id);
+  r.broadcast = atoi(argv[6]) != 0;
+  uint8_t buf[576];
+  const uint16_t n = dhcp::build(buf, sizeof(buf), r);
+  print_hex(buf, n);
+  return 0;
+}
+
+int dhcp_parse(char** argv) {
+  const auto mac = unhex(argv[1]);
+  const auto p = unhex(argv[2]);
+  dhcp::Reply r;
+  const dhcp::ParseResult res = dhcp::parse(p.data(), (uint16_t)p.size(),
+                                            (uint32_t)strtoul(argv[0], nullptr, 0), mac.data(), &r);
+  if (res != dhcp::kOk) {
+    printf("%s\n", res == dhcp::kNotForUs ? "notforus" : "malformed");
+    return 0;
+  }
+  printf("ok type=%u yiaddr=%s server=%s subnet=%s router=%s dns=%s lease=%u t1=%u t2=%u\n",
+         r.type, ip_text(r.yiaddr).c_str(), ip_text(r.server_id).c_str(),
+         ip_text(r.subnet).c_str(), ip_text(r.router).c_str(), ip_text(r.dns).c_str(), r.lease_s,
+         r.t1_s, r.t2_s);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  struct Command {
+    const char* name;
+    int args;
+    int (*run)(char**);
+  };
+  static const Command kCommands[] = {{"dns-query", 2, dns_query}, {"dns-parse", 2, dns_parse},
+                                      {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse}};
+  for (const Command& c : kCommands) {
+    if (argc == c.args + 2 && strcmp(argv[1], c.name) == 0) return c.run(argv + 2);
+  }
+  fprintf(stderr, "usage: see the comment at the top of codec_tool.cpp\n");
+  return 2;
+}

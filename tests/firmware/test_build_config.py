@@ -1,0 +1,85 @@
+"""platformio.ini (for users with internet) and the offline Makefile (here and in CI) build the
+same sources with the same flags, and the offline build stays within the flash and RAM budgets."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from .hostbuild import FIRMWARE, pio_config
+
+
+
+def make(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(FIRMWARE), "--no-print-directory", *args],
+                          capture_output=True, text=True, timeout=600, check=check)
+
+
+def offline_config() -> dict[str, str]:
+    lines = make("print-config").stdout.splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_uno_env_matches_the_offline_build():
+    uno = pio_config()["env:uno"]
+    offline = offline_config()
+    assert uno["platform"] == "atmelavr" and uno["board"] == "uno"
+    assert uno["framework"] == ["arduino"]
+    assert uno["board_build.mcu"] == offline["mcu"]
+    assert uno["board_build.f_cpu"] == offline["f_cpu"]
+    assert " ".join(uno["build_flags"]).split() == offline["build_flags"].split()
+    # Nothing that would make PlatformIO compile other sources than the Makefile does.
+    for key in ("build_src_filter", "src_filter", "lib_deps", "lib_ignore", "lib_extra_dirs",
+                "build_unflags", "src_dir", "lib_dir", "include_dir"):
+        assert key not in uno, key
+
+
+def test_offline_build_compiles_every_project_source():
+    """PlatformIO compiles src/ and each library under lib/ (its root holds the sources)."""
+    expected = sorted(str(p.relative_to(FIRMWARE)) for p in
+                      [*FIRMWARE.glob("src/*.cpp"), *FIRMWARE.glob("lib/*/*.cpp")])
+    assert sorted(offline_config()["sources"].split()) == expected
+    assert not list(FIRMWARE.glob("lib/*/src")), "a lib/<name>/src layout would need the Makefile"
+
+
+def test_native_env_ignores_only_hardware_libraries():
+    native = pio_config()["env:native"]
+    ignored = set(native["lib_ignore"])
+    assert ignored <= {p.name for p in (FIRMWARE / "lib").iterdir()}
+    for name in ignored:  # each ignored library touches the AVR or the Arduino core
+        text = "".join(p.read_text() for p in (FIRMWARE / "lib" / name).glob("*.*"))
+        assert re.search(r"#include <(Arduino|avr/)", text), name
+
+
+def sizes(output: str) -> tuple[int, int]:
+    flash = int(re.search(r"^flash: (\d+) bytes", output, re.M).group(1))
+    ram = int(re.search(r"^ram:\s+(\d+) bytes", output, re.M).group(1))
+    return flash, ram
+
+
+def test_offline_build_within_budget(tmp_path: Path):
+    run = make(f"BUILD={tmp_path}", "-j2")
+    flash, ram = sizes(run.stdout)
+    assert 0 < flash <= 30720 and 0 < ram <= 1100
+    assert (tmp_path / "firmware.elf").stat().st_size > 0
+    hex_lines = (tmp_path / "firmware.hex").read_text().splitlines()
+    assert hex_lines[0].startswith(":") and hex_lines[-1] == ":00000001FF"
+    # The budget check fails the build when a budget is exceeded.
+    over = make(f"BUILD={tmp_path}", "size", "FLASH_MAX=1000", check=False)
+    assert over.returncode != 0 and "over budget" in over.stderr
+    over = make(f"BUILD={tmp_path}", "size", "RAM_MAX=100", check=False)
+    assert over.returncode != 0
+
+
+def test_other_config_header_and_output_folder(tmp_path: Path):
+    """CONFIG=/abs/header.h BUILD=/abs/dir: the settings show up in the ELF's flash strings."""
+    header = tmp_path / "cfg.h"
+    base = (FIRMWARE / "include" / "config.example.h").read_text()
+    header.write_text(base.replace('"d111111abcdef8.cloudfront.net"', '"cfg-test.example.org"')
+                      .replace("21600UL", "5UL"))
+    out = tmp_path / "out"
+    make(f"CONFIG={header}", f"BUILD={out}", "-j2")
+    elf = (out / "firmware.elf").read_bytes()
+    assert b"cfg-test.example.org" in elf
+    assert b"d111111abcdef8.cloudfront.net" not in elf
