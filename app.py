@@ -5,7 +5,7 @@ import os
 
 from chalice import Chalice, Response
 
-from chalicelib import catalog, ingest, metrics, naming
+from chalicelib import auth, catalog, ingest, keystore, metrics, naming, upload
 from chalicelib.errors import BadRequest, IngestError
 from chalicelib.storage import FrameStore, make_client
 
@@ -21,6 +21,17 @@ def get_store() -> FrameStore:
     if not bucket:
         raise RuntimeError("FRAMES_BUCKET is not set (see .chalice/config.json)")
     return FrameStore(make_client(), bucket)
+
+
+@functools.cache
+def get_keys() -> keystore.KeyStore:
+    """Camera secrets and the viewer token (SSM or the local file), cached per container."""
+    return keystore.from_env()
+
+
+def require_viewer() -> None:
+    """Reads need the viewer token (401/403 otherwise); a camera credential cannot read."""
+    auth.verify_viewer(app.current_request.headers.get("authorization"), get_keys().viewer_token())
 
 
 def max_frame_bytes() -> int:
@@ -42,14 +53,18 @@ def query(name: str) -> str | None:
 @app.route("/frames", methods=["POST"], content_types=FRAME_TYPES)
 def post_frame():
     request = app.current_request
-    camera = naming.camera_id(request.headers.get("x-camera-id"))
-    stored = ingest.ingest(get_store(), request.raw_body, camera, max_frame_bytes())
-    metrics.record_frame_stored(camera, stored["key"])
-    return Response(body=stored, status_code=201)
+    stored, status = upload.receive(
+        get_store(), get_keys(), request.headers.get("authorization"), request.raw_body,
+        max_frame_bytes(),
+    )
+    if status == 201:
+        metrics.record_frame_stored(stored["camera"], stored["key"])
+    return Response(body=stored, status_code=status)
 
 
 @app.route("/frames", methods=["GET"])
 def list_frames():
+    require_viewer()
     camera, since, until, limit = query("camera"), query("since"), query("until"), query("limit")
     if limit is not None and not limit.isdigit():
         raise BadRequest("limit must be a whole number")
@@ -65,6 +80,7 @@ def list_frames():
 
 @app.route("/frames/latest", methods=["GET"])
 def latest_frames():
+    require_viewer()
     camera = query("camera")
     return catalog.latest(get_store(), naming.camera_id(camera, "camera") if camera else None)
 

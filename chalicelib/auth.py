@@ -25,10 +25,21 @@ _CAMERA_HEADER = re.compile(
 _DUMMY_KEY = bytes(32)  # keeps an unknown camera as slow as a known one
 
 
+CAMERA_CHALLENGE = f'{SCHEME} realm="stopmotion"'
+VIEWER_CHALLENGE = 'Basic realm="stopmotion", charset="UTF-8"'  # a browser then asks for the token
+
+
 class AuthError(IngestError):
     """No usable credential; the client must send one (retrying the same request fails again)."""
 
     status = 401
+    challenge = CAMERA_CHALLENGE  # WWW-Authenticate of a 401: which credential to send
+
+    def response(self):
+        response = super().response()
+        if self.status == 401:
+            response.headers["WWW-Authenticate"] = self.challenge
+        return response
 
 
 class MissingCredential(AuthError):
@@ -92,6 +103,15 @@ def sign(secret: bytes, message: bytes) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
+def camera_authorization(
+    secret: bytes, camera: str, counter: int, body: bytes, path: str = "/frames", method: str = "POST"
+) -> str:
+    """The Authorization value a camera sends with body (the firmware builds the same bytes)."""
+    body_sha256 = hashlib.sha256(body).hexdigest()
+    message = string_to_sign(method, path, camera, counter, len(body), body_sha256)
+    return f"{SCHEME} Camera={camera}, Counter={counter}, Signature={sign(secret, message)}"
+
+
 def verify_camera(
     credential: CameraCredential, secret: bytes | None, method: str, path: str, body: bytes
 ) -> str:
@@ -130,7 +150,11 @@ def viewer_token_from(header: str | None) -> str:
 
 def verify_viewer(header: str | None, token: str | None) -> None:
     """Raises unless the header carries the viewer token (compared in constant time)."""
-    given = viewer_token_from(header)
+    try:
+        given = viewer_token_from(header)
+    except AuthError as err:
+        err.challenge = VIEWER_CHALLENGE
+        raise
     if token is None or not hmac.compare_digest(_utf8(given), _utf8(token)):
         raise Forbidden("not a viewer credential")
 

@@ -1,6 +1,7 @@
 """Takes one uploaded body to one stored frame: size check, repair, name, hash, put."""
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from chalicelib import jpeg, naming
@@ -18,13 +19,20 @@ def ingest(
     camera: str,
     max_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     received: datetime | None = None,
+    claim: Callable[[str], tuple[str, bool]] | None = None,
 ) -> dict:
-    """Repairs and stores body as a frame of camera; returns what the client is told (201)."""
+    """Repairs and stores body as a frame of camera; returns what the client is told (201).
+
+    claim (signed uploads, chalicelib/upload.py) gets the new key once the body proved to be a JPEG
+    and returns (key to use, whether to write it): a retry of a stored frame names the first key.
+    """
     if len(body) > max_bytes:
         raise FrameTooLarge(f"the frame is {len(body)} bytes; the limit is {max_bytes}")
     image = jpeg.repair(body)
     received = received or datetime.now(UTC)
-    key = naming.frame_key(camera, received)
+    key, write = naming.frame_key(camera, received), True
+    if claim is not None:
+        key, write = claim(key)
     digest = hashlib.sha256()
     for part in image.parts:
         digest.update(part)
@@ -39,5 +47,6 @@ def ingest(
     }
     metadata = {name: str(value) for name, value in facts.items() if name != "repairs"}
     metadata["repairs"] = ",".join(image.repairs)
-    store.put(key, image.parts, metadata)
+    if write:
+        store.put(key, image.parts, metadata)
     return {"key": key, **facts}

@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from stopmotion.camera import ensure_local
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 STAGE = "local"
@@ -57,6 +59,8 @@ class LocalStack:
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.s3_endpoint = f"http://127.0.0.1:{self.s3_port}"
         self.bucket = stage_bucket()
+        # Camera secrets and the viewer token (stopmotion camera); outside the bucket folders.
+        self.secrets_file = self.data_dir / "secrets.json"
         self.env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
@@ -64,6 +68,7 @@ class LocalStack:
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
             "FRAMES_BUCKET": self.bucket,
+            "SECRETS_FILE": str(self.secrets_file),
             **(env or {}),
         }
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -85,6 +90,7 @@ class LocalStack:
 
     def start(self) -> None:
         (self.data_dir / self.bucket).mkdir(parents=True, exist_ok=True)  # a folder is a bucket
+        ensure_local(self.secrets_file)  # a "demo" camera and a viewer token, kept once made
         self._spawn(
             [BIN / "rclone", "serve", "s3", "--config", "", "--addr", f"127.0.0.1:{self.s3_port}",
              "--auth-key", f"{ACCESS_KEY},{SECRET_KEY}", self.data_dir]

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from chalicelib import auth
+from stopmotion.camera import FileSecrets, new_camera_secret
 from stopmotion.localstack import LocalStack
 
 
@@ -20,7 +22,48 @@ def local_stack(tmp_path_factory):
     """
     root = tmp_path_factory.mktemp("stack")
     with LocalStack(root / "data", log_file=root / "stack.log") as stack:
+        cameras_for(stack)
         yield stack
+
+
+class SignedCameras:
+    """Signs as cameras do: each camera id gets a secret in the stack's secrets file on first use
+    (the service rereads the file when it changes) and a counter that rises by one per request."""
+
+    def __init__(self, secrets_file: Path):
+        self.store = FileSecrets(secrets_file)
+        self.counters: dict[str, int] = {}
+
+    def secret(self, camera: str) -> bytes:
+        if camera not in self.store.load()["cameras"]:
+            self.store.set_camera(camera, new_camera_secret(), replace=False)
+        return bytes.fromhex(self.store.load()["cameras"][camera])
+
+    def authorization(self, camera: str, body: bytes, counter: int | None = None,
+                      path: str = "/frames", method: str = "POST") -> str:
+        if counter is None:
+            counter = self.counters[camera] = self.counters.get(camera, 0) + 1
+        return auth.camera_authorization(self.secret(camera), camera, counter, body, path, method)
+
+    def viewer(self) -> dict[str, str]:
+        """Headers that carry the viewer token."""
+        return {"Authorization": f"Bearer {self.store.load()['viewer']}"}
+
+
+_CAMERAS: dict[str, SignedCameras] = {}  # api_url -> the cameras of that local stack
+
+
+def cameras_for(stack: LocalStack) -> SignedCameras:
+    """The test cameras of a local stack (camera_post signs with them for its api_url)."""
+    known = _CAMERAS.get(stack.api_url)
+    if known is None or known.store.path != stack.secrets_file:  # a port reused by a new stack
+        known = _CAMERAS[stack.api_url] = SignedCameras(stack.secrets_file)
+    return known
+
+
+@pytest.fixture(scope="session")
+def cameras(local_stack) -> SignedCameras:
+    return cameras_for(local_stack)
 
 
 def make_jpeg(
@@ -84,9 +127,12 @@ def camera_post(
     path: str = "/frames",
     content_type: str = "image/jpeg",
     timeout: float = 30.0,
+    counter: int | None = None,
+    sign: bool = True,
 ) -> tuple[int, dict[str, str], bytes]:
     """POSTs body exactly as the firmware does (contracts.md): raw HTTP/1.1, Content-Length,
-    Connection: close. Returns (status, headers with lower-case names, body)."""
+    Connection: close, signed for camera (next counter unless given) when the stack is known.
+    Returns (status, headers with lower-case names, body)."""
     host, port = api_url.removeprefix("http://").split(":")
     head = [
         f"POST {path} HTTP/1.1",
@@ -97,6 +143,9 @@ def camera_post(
     ]
     if camera is not None:
         head.append(f"X-Camera-Id: {camera}")
+        if sign and api_url in _CAMERAS:
+            authorization = _CAMERAS[api_url].authorization(camera, body, counter, path.split("?")[0])
+            head.append(f"Authorization: {authorization}")
     head.append("Connection: close")
     request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:

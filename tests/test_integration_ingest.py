@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from stopmotion.localstack import LocalStack
-from tests.conftest import camera_post, make_jpeg
+from tests.conftest import camera_post, cameras_for, make_jpeg
 
 GOOD = make_jpeg(800, 600, thumbnail=True, seed=7)
 PADDING = bytes(range(256)) * 64  # what a FIFO read of the full length returns after the EOI
@@ -87,15 +87,19 @@ def test_refused_bodies_leave_nothing_behind(local_stack, body, content_type, st
 def test_posted_frames_are_listed(local_stack):
     keys = [json.loads(camera_post(local_stack.api_url, GOOD, camera="integ-list")[2])["key"]
             for _ in range(3)]
-    with urllib.request.urlopen(f"{local_stack.api_url}/frames?camera=integ-list") as response:
+    viewer = cameras_for(local_stack).viewer()
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{local_stack.api_url}/frames?camera=integ-list", headers=viewer)) as response:
         listing = json.load(response)
     assert [frame["key"] for frame in listing["frames"]] == keys
-    with urllib.request.urlopen(f"{local_stack.api_url}/frames/latest?camera=integ-list") as resp:
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{local_stack.api_url}/frames/latest?camera=integ-list", headers=viewer)) as resp:
         assert json.load(resp)["frames"][0]["key"] == keys[-1]
 
 
 def test_storage_down_gives_503_and_stores_nothing(tmp_path):
     with LocalStack(tmp_path / "data", log_file=tmp_path / "stack.log") as stack:
+        cameras_for(stack)  # camera_post signs for this stack too
         assert camera_post(stack.api_url, GOOD, camera="down")[0] == 201
         s3_server = stack.processes[0]
         s3_server.terminate()

@@ -8,10 +8,10 @@ import pytest
 from chalice.test import Client
 
 import app
-from chalicelib import ingest, jpeg
+from chalicelib import auth, ingest, jpeg
 from chalicelib.storage import FrameStore
 from stopmotion.localstack import free_port
-from tests.conftest import make_jpeg
+from tests.conftest import cameras_for, make_jpeg
 
 S3_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3"]
 
@@ -21,11 +21,15 @@ def client(local_stack, monkeypatch):
     """A test client whose app talks to the session's S3 server (a fresh boto3 client)."""
     for name in S3_ENV:
         monkeypatch.setenv(name, local_stack.env[name])
+    monkeypatch.setenv("SECRETS_FILE", local_stack.env["SECRETS_FILE"])
     monkeypatch.delenv("MAX_FRAME_BYTES", raising=False)
     app.get_store.cache_clear()
+    app.get_keys.cache_clear()
     with Client(app.app, stage_name="local") as test_client:
+        test_client.cameras = cameras_for(local_stack)  # signs posts, holds the viewer token
         yield test_client
     app.get_store.cache_clear()
+    app.get_keys.cache_clear()
 
 
 @pytest.fixture
@@ -36,7 +40,7 @@ def s3(local_stack):
 def post(client, body, camera="routes", content_type="image/jpeg"):
     headers = {"Content-Type": content_type}
     if camera:
-        headers["X-Camera-Id"] = camera
+        headers["Authorization"] = client.cameras.authorization(camera, body)
     return client.http.post("/frames", headers=headers, body=body)
 
 
@@ -78,16 +82,21 @@ def test_repairs_are_reported_and_the_hash_is_of_the_stored_bytes(client, s3, lo
         "missing_leading_ff,trailing_bytes_cut")
 
 
-def test_without_a_camera_header_the_default_camera_is_used(client):
+def test_an_unsigned_frame_is_refused(client):
     response = post(client, make_jpeg(), camera=None)
-    assert response.json_body["key"].startswith("frames/default/")
+    assert response.status_code == 401
+    assert response.json_body["Code"] == "MissingCredential"
+    assert response.headers["WWW-Authenticate"].startswith("SM1-HMAC-SHA256")
 
 
 @pytest.mark.parametrize("camera", ["UPPER", "a" * 33, "cam/..", "cam_1"])
 def test_a_bad_camera_id_is_refused(client, camera):
-    response = post(client, make_jpeg(), camera=camera)
-    assert response.status_code == 400
-    assert "X-Camera-Id" in response.json_body["Message"]
+    body = make_jpeg()
+    authorization = auth.camera_authorization(bytes(32), camera, 1, body)
+    response = client.http.post(
+        "/frames", headers={"Content-Type": "image/jpeg", "Authorization": authorization}, body=body)
+    assert response.status_code == 401
+    assert "Authorization" in response.json_body["Message"]
 
 
 @pytest.mark.parametrize(
@@ -140,7 +149,7 @@ def test_storage_down_gives_503_with_retry_after(storage_down, method, path):
     if method == "post":
         response = post(storage_down, make_jpeg())
     else:
-        response = storage_down.http.get(path)
+        response = storage_down.http.get(path, headers=storage_down.cameras.viewer())
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
     assert response.json_body["Code"] == "StorageUnavailable"
@@ -163,7 +172,7 @@ def listed(local_stack):
 
 def get(client, path, **params):
     query = "&".join(f"{name}={value}" for name, value in params.items())
-    response = client.http.get(f"{path}?{query}" if query else path)
+    response = client.http.get(f"{path}?{query}" if query else path, headers=client.cameras.viewer())
     return response.status_code, json.loads(response.body)
 
 

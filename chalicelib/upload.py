@@ -1,0 +1,34 @@
+"""A signed camera upload, from credential to stored frame: verify, claim the counter, store once."""
+
+from chalicelib import auth, ingest
+from chalicelib.claims import Claims
+from chalicelib.keystore import KeyStore
+from chalicelib.storage import FrameStore
+
+PATH = "/frames"  # the route the camera signs (the API stage and CloudFront add no prefix here)
+
+
+def receive(
+    store: FrameStore, keys: KeyStore, authorization: str | None, body: bytes, max_bytes: int
+) -> tuple[dict, int]:
+    """Stores a signed frame once; returns (what the camera is told, 201 new or 200 retry).
+
+    Raises auth errors (401/403) before anything is written, ingest errors (413/422) before the
+    counter is claimed, and StorageUnavailable (503) when S3 fails; a retry after a 503 is safe.
+    """
+    credential = auth.parse_camera(authorization)
+    secret = keys.camera_secret(credential.camera)
+    body_sha256 = auth.verify_camera(credential, secret, "POST", PATH, body)
+    claims = Claims(store.client, store.bucket)
+    fresh = True
+
+    def claim(new_key: str) -> tuple[str, bool]:
+        nonlocal fresh
+        claimed = claims.claim(
+            credential.camera, auth.key_id(secret), credential.counter, body_sha256, new_key
+        )
+        fresh = claimed.fresh
+        return claimed.key, fresh or not claims.stored(claimed.key)
+
+    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim)
+    return facts, 201 if fresh else 200

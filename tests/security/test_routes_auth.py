@@ -1,0 +1,165 @@
+"""Authentication at the routes (in-process Chalice client, real local S3): who may write and read,
+replays and stale counters, idempotent retries, rotation; nothing stored on a refusal."""
+
+import json
+
+import pytest
+from chalice.test import Client
+
+import app
+from chalicelib import auth
+from stopmotion.camera import FileSecrets, new_camera_secret
+from tests.conftest import cameras_for, make_jpeg
+
+ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3",
+       "SECRETS_FILE"]
+FRAME = make_jpeg(32, 24, seed=6)
+OTHER = make_jpeg(32, 24, seed=7)
+
+
+@pytest.fixture
+def client(local_stack, monkeypatch):
+    for name in ENV:
+        monkeypatch.setenv(name, local_stack.env[name])
+    app.get_store.cache_clear()
+    app.get_keys.cache_clear()
+    with Client(app.app, stage_name="local") as test_client:
+        yield test_client
+    app.get_store.cache_clear()
+    app.get_keys.cache_clear()
+
+
+@pytest.fixture
+def cameras(local_stack):
+    return cameras_for(local_stack)
+
+
+@pytest.fixture
+def frames(local_stack):
+    s3 = local_stack.s3_client()
+
+    def list_(camera):
+        listing = s3.list_objects_v2(Bucket=local_stack.bucket, Prefix=f"frames/{camera}/")
+        return [item["Key"] for item in listing.get("Contents", [])]
+
+    return list_
+
+
+def post(client, body, authorization=None, **headers):
+    headers = {"Content-Type": "image/jpeg", **headers}
+    if authorization:
+        headers["Authorization"] = authorization
+    return client.http.post("/frames", headers=headers, body=body)
+
+
+def test_the_key_names_the_verified_camera_not_the_header(client, cameras, frames):
+    response = post(client, FRAME, cameras.authorization("auth-a", FRAME), **{"X-Camera-Id": "evil"})
+    assert response.status_code == 201
+    assert response.json_body["camera"] == "auth-a"
+    assert response.json_body["key"].startswith("frames/auth-a/")
+    assert frames("evil") == []
+
+
+def test_a_retry_answers_200_with_the_same_key_and_stores_one_frame(client, cameras, frames):
+    first = post(client, FRAME, cameras.authorization("auth-retry", FRAME, counter=5))
+    again = post(client, FRAME, cameras.authorization("auth-retry", FRAME, counter=5))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json_body["key"] == first.json_body["key"]
+    assert frames("auth-retry") == [first.json_body["key"]]
+
+
+def test_same_counter_other_body_is_a_replay(client, cameras, frames):
+    assert post(client, FRAME, cameras.authorization("auth-replay", FRAME, counter=3)).status_code == 201
+    response = post(client, OTHER, cameras.authorization("auth-replay", OTHER, counter=3))
+    assert response.status_code == 403
+    assert response.json_body["Code"] == "Replayed"
+    assert len(frames("auth-replay")) == 1
+
+
+def test_an_older_counter_is_stale(client, cameras, frames):
+    assert post(client, FRAME, cameras.authorization("auth-stale", FRAME, counter=10)).status_code == 201
+    response = post(client, OTHER, cameras.authorization("auth-stale", OTHER, counter=9))
+    assert (response.status_code, response.json_body["Code"]) == (403, "Stale")
+    assert post(client, OTHER, cameras.authorization("auth-stale", OTHER, counter=12)).status_code == 201
+    assert len(frames("auth-stale")) == 2
+
+
+def test_a_crash_between_claim_and_frame_is_healed_by_the_retry(client, cameras, frames, local_stack):
+    first = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1)).json_body
+    local_stack.s3_client().delete_object(Bucket=local_stack.bucket, Key=first["key"])
+    again = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1))
+    assert again.status_code == 200 and again.json_body["key"] == first["key"]
+    assert frames("auth-heal") == [first["key"]]
+
+
+@pytest.mark.parametrize("forge", ["signature", "camera", "counter", "body", "secret"])
+def test_forgeries_are_forbidden_and_store_nothing(client, cameras, frames, forge):
+    camera = f"auth-forge-{forge}"
+    good = cameras.authorization(camera, FRAME, counter=1)
+    credential = auth.parse_camera(good)
+    header, body = good, FRAME
+    if forge == "signature":
+        header = good[:-1] + ("0" if good[-1] != "0" else "1")
+    elif forge == "camera":
+        cameras.secret(camera + "x")
+        header = good.replace(f"Camera={camera}", f"Camera={camera}x")
+    elif forge == "counter":
+        header = good.replace("Counter=1,", "Counter=2,")
+    elif forge == "body":
+        body = OTHER
+    else:
+        header = auth.camera_authorization(new_camera_secret(), camera, 1, FRAME)
+    response = post(client, body, header)
+    assert response.status_code == 403, credential
+    assert response.json_body["Code"] == "Forbidden"
+    assert frames(camera) == [] and frames(camera + "x") == []
+
+
+def test_an_unknown_camera_is_forbidden(client, frames):
+    header = auth.camera_authorization(bytes(32), "auth-nobody", 1, FRAME)
+    assert post(client, FRAME, header).status_code == 403
+    assert frames("auth-nobody") == []
+
+
+def test_a_viewer_cannot_write_and_a_camera_cannot_read(client, cameras):
+    response = post(client, FRAME, cameras.viewer()["Authorization"])
+    assert (response.status_code, response.json_body["Code"]) == (403, "Forbidden")
+    camera_header = cameras.authorization("auth-reader", b"")
+    for path in ("/frames", "/frames/latest"):
+        assert client.http.get(path, headers={"Authorization": camera_header}).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/frames", "/frames/latest"])
+def test_reads_need_the_viewer_token(client, cameras, path):
+    missing = client.http.get(path)
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"].startswith("Basic ")
+    assert client.http.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 403
+    assert client.http.get(path, headers=cameras.viewer()).status_code == 200
+    token = cameras.viewer()["Authorization"].split()[1]
+    import base64
+
+    basic = "Basic " + base64.b64encode(f"viewer:{token}".encode()).decode()
+    assert client.http.get(path, headers={"Authorization": basic}).status_code == 200
+
+
+def test_health_stays_open(client):
+    assert client.http.get("/health").status_code == 200
+
+
+def test_rotation_retires_the_old_secret_and_starts_a_fresh_counter(client, cameras, local_stack):
+    camera = "auth-rotate"
+    assert post(client, FRAME, cameras.authorization(camera, FRAME, counter=500)).status_code == 201
+    old_header = cameras.authorization(camera, OTHER, counter=501)
+    FileSecrets(local_stack.secrets_file).set_camera(camera, new_camera_secret(), replace=True)
+    assert post(client, OTHER, old_header).status_code == 403
+    # after an EEPROM erase the camera counts from 1 again: fine with the new secret
+    assert post(client, OTHER, cameras.authorization(camera, OTHER, counter=1)).status_code == 201
+
+
+def test_secrets_unreadable_is_503_not_a_crash(client, monkeypatch, tmp_path, cameras):
+    monkeypatch.setenv("SECRETS_FILE", str(tmp_path / "absent.json"))
+    app.get_keys.cache_clear()
+    response = post(client, FRAME, cameras.authorization("auth-a", FRAME))
+    assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert json.loads(response.body)["Code"] == "SecretsUnavailable"
