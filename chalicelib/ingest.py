@@ -33,6 +33,7 @@ def ingest(
     key, write = naming.frame_key(camera, received), True
     if claim is not None:
         key, write = claim(key)
+        received = naming.parse_key(key).time  # a retry reports the first attempt's time
     digest = hashlib.sha256()
     for part in image.parts:
         digest.update(part)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.auth import CAMERA_ID, key_id
+from chalicelib.auth import CAMERA_ID, camera_authorization, key_id
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_DIR / "var" / "secrets.json"
@@ -120,6 +120,39 @@ def _exists_message(camera: str, replace: bool) -> str:
     if replace:
         return f"camera {camera!r} does not exist; use `stopmotion camera add {camera}`"
     return f"camera {camera!r} already exists; use `stopmotion camera rotate {camera}`"
+
+
+def next_counter(path: Path, name: str) -> int:
+    """One more than the last counter handed out under name (the virtual camera's EEPROM)."""
+    counters = json.loads(path.read_text()) if path.exists() else {}
+    counters[name] = counters.get(name, 0) + 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".counters-")
+    with os.fdopen(fd, "w") as out:
+        json.dump(counters, out, indent=2, sort_keys=True)
+    os.replace(tmp, path)
+    return counters[name]
+
+
+def sign_as_camera(
+    camera: str, body: bytes, secrets_file: Path, secret_hex: str | None = None,
+    counter: int | None = None,
+) -> str | None:
+    """The Authorization value for a post by camera, or None when no secret is known for it.
+
+    The secret comes from secret_hex or the local secrets file; the counter, unless given, from
+    counters.json beside that file (per camera and secret, so a rotated secret counts from 1).
+    """
+    if secret_hex:
+        secret = bytes.fromhex(secret_hex)
+    else:
+        known = FileSecrets(secrets_file).load()["cameras"].get(camera)
+        if known is None:
+            return None
+        secret = bytes.fromhex(known)
+    if counter is None:
+        counter = next_counter(secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}")
+    return camera_authorization(secret, camera, counter, body)
 
 
 def ensure_local(path: Path, camera: str = "demo") -> tuple[bytes, str]:

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from stopmotion import camera as camera_secrets
+
 FIRMWARE_VERSION = "0.1.0"
 FIFO_PAD = 0x00  # what the FIFO holds past the end of the image on the modules we know
 
@@ -23,8 +25,10 @@ def camera_body(jpeg: bytes, dummy_byte: bool = False, drop_ff: bool = False, pa
     return body + bytes([FIFO_PAD]) * pad
 
 
-def build_request(url: str, body: bytes, camera: str, version: str = FIRMWARE_VERSION) -> bytes:
-    """The exact bytes the firmware sends for one frame (the one place that knows the header set)."""
+def build_request(url: str, body: bytes, camera: str, version: str = FIRMWARE_VERSION,
+                  authorization: str | None = None) -> bytes:
+    """The exact bytes the firmware sends for one frame (the one place that knows the header set);
+    with authorization, signed as the firmware signs (stopmotion.camera.sign_as_camera)."""
     if not (camera.isascii() and camera.isprintable() and version.isprintable()):
         raise ValueError("the camera id and version must be printable ASCII (one header line each)")
     parts = urlsplit(url)
@@ -39,7 +43,8 @@ def build_request(url: str, body: bytes, camera: str, version: str = FIRMWARE_VE
         "Content-Type: image/jpeg\r\n"
         f"Content-Length: {len(body)}\r\n"
         f"X-Camera-Id: {camera}\r\n"
-        "Connection: close\r\n"
+        + (f"Authorization: {authorization}\r\n" if authorization else "")
+        + "Connection: close\r\n"
         "\r\n"
     )
     return head.encode("ascii") + body
@@ -77,6 +82,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pad", type=int, default=0, metavar="N",
                         help="append N bytes of FIFO padding after the end of image")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    parser.add_argument("--secrets-file", type=Path, default=camera_secrets.DEFAULT_FILE,
+                        help="sign with the camera's secret from this file (default var/secrets.json)")
+    parser.add_argument("--secret", metavar="HEX", help="sign with this secret (64 hex digits)")
+    parser.add_argument("--counter", type=int, help="the freshness counter (default: the next one)")
     parser.set_defaults(func=main)
 
 
@@ -89,7 +98,12 @@ def main(args: argparse.Namespace) -> int:
         sys.exit("post: --pad must not be negative")
     body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad)
     try:
-        request = build_request(args.url, body, args.camera, args.firmware_version)
+        authorization = camera_secrets.sign_as_camera(
+            args.camera, body, args.secrets_file, args.secret, args.counter)
+        if authorization is None:
+            print(f"post: no secret for camera {args.camera!r} in {args.secrets_file}: sending "
+                  "unsigned (`stopmotion camera add` makes one)", file=sys.stderr)
+        request = build_request(args.url, body, args.camera, args.firmware_version, authorization)
         status, answer = send(args.url, request, args.timeout)
     except (OSError, ValueError) as error:
         sys.exit(f"post: {args.url}: {error}")

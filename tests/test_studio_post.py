@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from stopmotion import post
+from tests.conftest import cameras_for
 
 JPEG = b"\xff\xd8\xff\xe0" + b"payload" + b"\xff\xd9"
 
@@ -109,7 +110,9 @@ def test_the_service_repairs_every_old_revision(
     source = tmp_path / "frame.jpg"
     source.write_bytes(sample_frame)
     url = f"{local_stack.api_url}/frames"
-    assert stopmotion_post(str(source), "--url", url, "--camera", "studio-post", *flags) == 0
+    cameras_for(local_stack).secret("studio-post")  # the camera exists; post signs with its secret
+    assert stopmotion_post(str(source), "--url", url, "--camera", "studio-post",
+                           "--secrets-file", str(local_stack.secrets_file), *flags) == 0
     answer = json.loads(capsys.readouterr().out.partition("\r\n\r\n")[2])
     assert bool(answer["repairs"]) == bool(flags)
     stored = local_stack.s3_client().get_object(Bucket=local_stack.bucket, Key=answer["key"])
