@@ -47,3 +47,22 @@ CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, Fram
   out->length = scan.length();
   return CaptureError::kNone;
 }
+
+bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSink sink,
+                  void* context) {
+  arduchip::rewind();
+  uint32_t skip = frame.start;  // the dummy byte, if the module sends one
+  uint32_t left = frame.length;
+  while (left) {
+    wdt_reset();
+    const uint32_t want = skip + left;
+    const uint16_t n = want < cap ? (uint16_t)want : cap;
+    arduchip::read_burst(buf, n);
+    const uint16_t from = skip < n ? (uint16_t)skip : n;
+    skip -= from;
+    const uint16_t part = (uint16_t)(n - from);
+    if (part && !sink(context, buf + from, part)) return false;
+    left -= part;
+  }
+  return true;
+}

@@ -20,3 +20,12 @@ enum class CaptureError : uint8_t {
 const char* capture_error_name(CaptureError e);  // in flash
 
 CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out);
+
+// Receives the frame's bytes in order, a buffer-full at a time; returns false to stop early.
+typedef bool (*FrameSink)(void* context, const uint8_t* data, uint16_t n);
+
+// Reads the captured frame again from the FIFO, exactly its bytes from FF D8 through FF D9, and
+// hands them to sink (the upload; a body hash for signed requests). One burst transaction per
+// buffer-full, because the SPI bus is shared with the W5500. False if the sink stopped.
+bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSink sink,
+                  void* context);

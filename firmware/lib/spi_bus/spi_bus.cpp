@@ -22,12 +22,35 @@ uint8_t transfer(uint8_t out) {
   return SPDR;
 }
 
+// The block loops start the next byte as soon as SPIF says the last one is done, and do their
+// bookkeeping while it shifts: still plain polling, but the bus idles only a few cycles per byte.
 void read_block(uint8_t* dst, uint16_t n) {
-  while (n--) *dst++ = transfer(0);
+  if (n == 0) return;
+  SPDR = 0;
+  while (--n) {
+    while (!(SPSR & _BV(SPIF))) {
+    }
+    const uint8_t in = SPDR;
+    SPDR = 0;
+    *dst++ = in;
+  }
+  while (!(SPSR & _BV(SPIF))) {
+  }
+  *dst = SPDR;
 }
 
 void write_block(const uint8_t* src, uint16_t n) {
-  while (n--) transfer(*src++);
+  if (n == 0) return;
+  SPDR = *src++;
+  while (--n) {
+    const uint8_t out = *src++;
+    while (!(SPSR & _BV(SPIF))) {
+    }
+    SPDR = out;
+  }
+  while (!(SPSR & _BV(SPIF))) {
+  }
+  (void)SPDR;  // clears SPIF
 }
 
 }  // namespace spi

@@ -1,7 +1,6 @@
 #include "frame_upload.h"
 
 #include <Arduino.h>
-#include <arduchip.h>
 #include <avr/wdt.h>
 #include <http_status.h>
 #include <tcp_client.h>
@@ -19,24 +18,14 @@ const char* upload_error_name(UploadError e) {
 
 namespace {
 
-// Streams frame.length bytes starting at frame.start from the FIFO into the connection.
-// Burst transactions per buffer-full: the bus is shared with the W5500.
-bool send_body(TcpClient& tcp, const FrameExtent& frame, uint32_t stall_ms, uint8_t* buf,
-               uint16_t cap) {
-  arduchip::rewind();
-  uint32_t skip = frame.start;
-  uint32_t left = frame.length;
-  while (left) {
-    const uint32_t want = skip + left;
-    const uint16_t n = want < cap ? (uint16_t)want : cap;
-    arduchip::read_burst(buf, n);
-    const uint16_t from = skip < n ? (uint16_t)skip : n;
-    skip -= from;
-    const uint16_t body = (uint16_t)(n - from);
-    if (body && tcp.write(buf + from, body, stall_ms) != NetError::kNone) return false;
-    left -= body;
-  }
-  return tcp.flush(stall_ms) == NetError::kNone;
+struct BodySink {
+  TcpClient* tcp;
+  uint32_t stall_ms;
+};
+
+bool send_chunk(void* context, const uint8_t* data, uint16_t n) {
+  BodySink* body = static_cast<BodySink*>(context);
+  return body->tcp->write(data, n, body->stall_ms) == NetError::kNone;
 }
 
 UploadResult read_status(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint16_t cap) {
@@ -67,8 +56,10 @@ UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTa
     return {UploadError::kConnect, 0};
   }
   UploadResult result = {UploadError::kSend, 0};
+  BodySink sink = {&tcp, t.send_ms};
   if (tcp.write(buf, head, t.send_ms) == NetError::kNone &&
-      send_body(tcp, frame, t.send_ms, buf, cap)) {
+      stream_frame(frame, buf, cap, send_chunk, &sink) &&
+      tcp.flush(t.send_ms) == NetError::kNone) {
     result = read_status(tcp, t.response_ms, buf, cap);
   }
   tcp.close();
