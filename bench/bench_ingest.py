@@ -1,15 +1,17 @@
 """POST /frames handler cost: this app against the prototype's logic, in-process, same S3 server.
 
-Both handlers get the same API Gateway event (the old firmware's body: the leading FF missing,
-base64 encoded as API Gateway hands binary bodies to Lambda) and put to the same local
-`rclone serve s3` through the same boto3 client. The prototype base64-decodes, prepends FF and puts;
-this app validates and repairs the JPEG, names, hashes and puts. Times are medians per frame;
-peak memory is tracemalloc's peak above the event, as a multiple of the frame's size.
+Both handlers get the same API Gateway events (the old firmware's body: the leading FF missing,
+base64 encoded as API Gateway hands binary bodies to Lambda; each signed with a fresh counter) and
+talk to the same local `rclone serve s3` through the same boto3 client. The prototype
+base64-decodes, prepends FF and puts. This app checks the signature, claims the counter (a read,
+a list and a put of a claim object), then repairs, names, hashes and puts. Times are medians per
+frame; peak memory is tracemalloc's peak above the event, as a multiple of the frame's size.
 """
 
 import base64
 import contextlib
 import io
+import itertools
 import os
 import statistics
 import tempfile
@@ -19,10 +21,12 @@ from pathlib import Path
 
 from PIL import Image
 
+from stopmotion.camera import ensure_local
 from stopmotion.localstack import LocalStack
 
 TARGETS = [("30 KB", 30_000, 60), ("100 KB", 100_000, 60), ("1 MB", 1_000_000, 20)]
 MEMORY_RUNS = 3
+CAMERA = "bench"
 
 
 def noisy_jpeg(target: int) -> bytes:
@@ -38,11 +42,12 @@ def noisy_jpeg(target: int) -> bytes:
         width = int(width * min(1.5, max(1.01, (target / out.tell()) ** 0.5)))
 
 
-def api_event(body: bytes) -> dict:
+def api_event(body: bytes, authorization: str) -> dict:
     """The REST API proxy event that API Gateway sends Lambda for the camera's POST."""
     return {
         "resource": "/frames", "path": "/frames", "httpMethod": "POST",
-        "headers": {"Content-Type": "image/jpeg", "X-Camera-Id": "bench"},
+        "headers": {"Content-Type": "image/jpeg", "X-Camera-Id": CAMERA,
+                    "Authorization": authorization},
         "multiValueHeaders": {}, "multiValueQueryStringParameters": None, "pathParameters": None,
         "stageVariables": None, "isBase64Encoded": True,
         "body": base64.b64encode(body).decode("ascii"),
@@ -62,11 +67,11 @@ def prototype_handler(client, bucket):
     return handler
 
 
-def per_frame(handlers, event, runs: int) -> list[float]:
+def per_frame(handlers, events: list[dict]) -> list[float]:
     """Median seconds per call of each handler(event, None), calls interleaved so that both
     see the same machine load."""
     times: list[list[float]] = [[] for _ in handlers]
-    for _ in range(runs):
+    for event in events:
         for handler, samples in zip(handlers, times, strict=True):
             start = time.perf_counter()
             response = handler(event, None)
@@ -75,10 +80,10 @@ def per_frame(handlers, event, runs: int) -> list[float]:
     return [statistics.median(samples) for samples in times]
 
 
-def peak_bytes(handler, event) -> int:
+def peak_bytes(handler, events: list[dict]) -> int:
     """Most memory allocated at once during handler(event, None), beyond what existed before."""
     peaks = []
-    for _ in range(MEMORY_RUNS):
+    for event in events:
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
         handler(event, None)
@@ -93,9 +98,16 @@ def main() -> None:
     ) as stack:
         os.environ.update({name: stack.env[name] for name in (
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
-            "AWS_ENDPOINT_URL_S3", "FRAMES_BUCKET")})
+            "AWS_ENDPOINT_URL_S3", "FRAMES_BUCKET", "SECRETS_FILE")})
         import app
-        from chalicelib import jpeg
+        from chalicelib import auth, jpeg
+
+        secret, _ = ensure_local(stack.secrets_file, CAMERA)
+        counters = itertools.count(1)
+
+        def events(body: bytes, count: int) -> list[dict]:
+            return [api_event(body, auth.camera_authorization(secret, CAMERA, next(counters), body))
+                    for _ in range(count)]
 
         store = app.get_store()
         ours = app.app
@@ -105,12 +117,12 @@ def main() -> None:
         for label, target, runs in TARGETS:
             frame = noisy_jpeg(target)
             body = frame[1:]  # the old firmware dropped the first byte
-            event = api_event(body)
             assert jpeg.repair(body).data == frame
             with contextlib.redirect_stdout(io.StringIO()):  # the per-frame metric log line
-                per_frame([ours, prototype], event, 2)  # warm up: connections, imports
-                app_s, proto_s = per_frame([ours, prototype], event, runs)
-                app_peak, proto_peak = peak_bytes(ours, event), peak_bytes(prototype, event)
+                per_frame([ours, prototype], events(body, 2))  # warm up: connections, imports
+                app_s, proto_s = per_frame([ours, prototype], events(body, runs))
+                app_peak = peak_bytes(ours, events(body, MEMORY_RUNS))
+                proto_peak = peak_bytes(prototype, events(body, MEMORY_RUNS))
             repair_s = statistics.median(
                 _timed(jpeg.repair, body) for _ in range(runs * 5))
             print(f"{label:>7} {len(frame):>9} | {app_s * 1e3:7.2f} {proto_s * 1e3:8.2f} "

@@ -12,7 +12,7 @@ class PartsReader(io.RawIOBase):
     allocate 1 MB buffers each.
     """
 
-    READ_SIZE = 16 * 1024
+    READ_SIZE = 8 * 1024
 
     def __init__(self, parts: Sequence[bytes | memoryview]) -> None:
         self._parts = [memoryview(part).cast("B") for part in parts]

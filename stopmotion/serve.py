@@ -5,6 +5,8 @@ import os
 import signal
 from pathlib import Path
 
+from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
+from stopmotion.camera import ensure_local, sign_as_camera
 from stopmotion.localstack import PROJECT_DIR, LocalStack
 
 SAMPLE = PROJECT_DIR / "samples" / "frame.jpg"
@@ -31,23 +33,40 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def instructions(stack: LocalStack, camera: str = "demo") -> str:
+    """What to do with the running stack: where frames land and the commands to try."""
+    _, viewer_token = ensure_local(stack.secrets_file, camera)
+    sample = SAMPLE.read_bytes()
+    authorization = sign_as_camera(camera, sample, stack.secrets_file)
+    counter = authorization.split("Counter=")[1].split(",")[0]
+    post_options = f" --url {stack.api_url}/frames"
+    if stack.secrets_file != DEFAULT_SECRETS:
+        post_options += f" --secrets-file {_shown(stack.secrets_file)}"
+    return (
+        f"\nIngest API  {stack.api_url}   (S3 server {stack.s3_endpoint}, bucket {stack.bucket})\n"
+        f"Frames land in {_shown(stack.data_dir / stack.bucket / 'frames')}/"
+        "<camera>/<YYYY>/<MM>/<DD>/\n\n"
+        f"Post the sample frame as camera {camera!r}, signed with its secret from "
+        f"{_shown(stack.secrets_file)} and counter {counter}\n"
+        "(the same line again is a retry: 200 and the same key):\n"
+        f"  curl -sS -H 'Content-Type: image/jpeg' -H 'X-Camera-Id: {camera}' "
+        f"-H 'Authorization: {authorization}' "
+        f"--data-binary @{_shown(SAMPLE)} {stack.api_url}/frames\n\n"
+        "Post any JPEG as that camera, signed with the next counter:\n"
+        f"  .venv/bin/stopmotion post {_shown(SAMPLE)} --camera {camera}{post_options}\n\n"
+        "List the frames (reads need the viewer token):\n"
+        f"  curl -sS -H 'Authorization: Bearer {viewer_token}' {stack.api_url}/frames\n\n"
+        "Ctrl-C stops both servers.\n"
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     # Ctrl-C, and `kill`, stop the servers; also when started where SIGINT is ignored (`... &`).
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         with LocalStack(args.data_dir, args.port, args.s3_port) as stack:
-            print(
-                f"\nIngest API  {stack.api_url}   (S3 server {stack.s3_endpoint}, "
-                f"bucket {stack.bucket})\n"
-                f"Frames land in {_shown(stack.data_dir / stack.bucket / 'frames')}/"
-                "<camera>/<YYYY>/<MM>/<DD>/\n\n"
-                "Post the sample frame:\n"
-                f"  curl -sS -H 'Content-Type: image/jpeg' -H 'X-Camera-Id: demo' "
-                f"--data-binary @{_shown(SAMPLE)} {stack.api_url}/frames\n\n"
-                "Ctrl-C stops both servers.\n",
-                flush=True,
-            )
+            print(instructions(stack), flush=True)
             status = stack.wait()
             print(f"a server exited with status {status}; stopping")
             return 1

@@ -1,4 +1,4 @@
-"""`stopmotion serve` (what `make run` runs): the curl line it prints works, Ctrl-C stops it all."""
+"""`stopmotion serve` (what `make run` runs): the curl lines it prints work, Ctrl-C stops it all."""
 
 import json
 import shlex
@@ -18,7 +18,7 @@ def listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_the_printed_curl_line_stores_the_sample_and_ctrl_c_stops_both_servers(tmp_path):
+def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_all(tmp_path):
     port, s3_port = free_port(), free_port()
     serve = subprocess.Popen(
         [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
@@ -31,14 +31,21 @@ def test_the_printed_curl_line_stores_the_sample_and_ctrl_c_stops_both_servers(t
             printed.append(line)
             if line.startswith("Ctrl-C"):
                 break
-        curl = next(line.strip() for line in printed if line.strip().startswith("curl "))
+        curls = [line.strip() for line in printed if line.strip().startswith("curl ")]
+        post, listing = curls
         assert any(f"{tmp_path}/var/stopmotion/frames/" in line for line in printed)
 
-        answer = json.loads(subprocess.run(shlex.split(curl), cwd=PROJECT_DIR, capture_output=True,
-                                           check=True, timeout=30).stdout)
+        def run(command: str) -> dict:
+            answer = subprocess.run(shlex.split(command), cwd=PROJECT_DIR, capture_output=True,
+                                    check=True, timeout=30).stdout
+            return json.loads(answer)
+
+        answer = run(post)
         assert "key" in answer, answer
         stored = tmp_path / "var" / "stopmotion" / answer["key"]
         assert stored.read_bytes() == (PROJECT_DIR / "samples" / "frame.jpg").read_bytes()
+        assert run(post)["key"] == answer["key"]  # the printed line again: a retry, same frame
+        assert [frame["key"] for frame in run(listing)["frames"]] == [answer["key"]]
 
         serve.send_signal(signal.SIGINT)
         assert serve.wait(15) == 0
