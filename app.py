@@ -5,7 +5,7 @@ import os
 
 from chalice import Chalice, Response
 
-from chalicelib import auth, catalog, ingest, keystore, metrics, naming, upload
+from chalicelib import auth, catalog, ingest, keystore, metrics, naming, preview, upload
 from chalicelib.errors import BadRequest, IngestError
 from chalicelib.storage import FrameStore, make_client
 
@@ -83,6 +83,28 @@ def latest_frames():
     require_viewer()
     camera = query("camera")
     return catalog.latest(get_store(), naming.camera_id(camera, "camera") if camera else None)
+
+
+@functools.cache
+def get_presigner():
+    """Signs the preview's short-lived image links (SigV4), built once per container."""
+    return preview.make_presigner()
+
+
+@app.route("/preview", methods=["GET"])
+def preview_page():
+    require_viewer()
+    return Response(body=preview.PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+@app.route("/preview/frames", methods=["GET"])
+def preview_frames():
+    return preview.with_links(get_presigner(), get_store().bucket, list_frames())
+
+
+@app.route("/preview/latest", methods=["GET"])
+def preview_latest():
+    return preview.with_links(get_presigner(), get_store().bucket, latest_frames())
 
 
 @app.route("/health", methods=["GET"])

@@ -1,0 +1,122 @@
+"""The preview page in Debian's headless Chromium (driven by Playwright; no browser is downloaded),
+against the real local stack: frames posted as the camera posts them appear, scrub, and play."""
+
+import json
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from bench import synthetic
+from tests.conftest import camera_post
+
+CHROMIUM = "/usr/bin/chromium"  # Makefile APT_PACKAGES installs it
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+SIZE = (320, 240)
+
+
+def get(url: str, token: str | None = None) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.fixture(scope="module")
+def posted(local_stack) -> dict[str, list[bytes]]:
+    """Frames of two cameras, posted (signed) through the real service."""
+    bodies = {"preview-a": [synthetic.jpeg(i, SIZE) for i in range(6)],
+              "preview-b": [synthetic.jpeg(40 + i, SIZE) for i in range(2)]}
+    for camera, frames in bodies.items():
+        for body in frames:
+            assert camera_post(local_stack.api_url, body, camera=camera)[0] == 201
+    return bodies
+
+
+@pytest.fixture(scope="module")
+def viewer_token(cameras) -> str:
+    return cameras.store.load()["viewer"]
+
+
+def test_links_are_presigned_for_the_local_s3_server(local_stack, posted, viewer_token) -> None:
+    status, _, body = get(f"{local_stack.api_url}/preview/frames?camera=preview-a", viewer_token)
+    assert status == 200
+    frames = json.loads(body)["frames"]
+    assert len(frames) == 6
+    for frame, original in zip(frames, posted["preview-a"], strict=True):
+        assert frame["url"].startswith(local_stack.s3_endpoint + "/")
+        assert "X-Amz-Signature=" in frame["url"] and "X-Amz-Expires=600" in frame["url"]
+        assert get(frame["url"])[2] == original
+    status, _, body = get(f"{local_stack.api_url}/preview/latest", viewer_token)
+    latest = {frame["camera"]: frame for frame in json.loads(body)["frames"]}
+    assert get(latest["preview-b"]["url"])[2] == posted["preview-b"][-1]
+
+
+def test_page_and_its_data_need_the_viewer_token(local_stack, posted) -> None:
+    for path in ("/preview", "/preview/frames", "/preview/latest"):
+        status, headers, _ = get(local_stack.api_url + path)
+        assert status == 401, path
+        assert headers["WWW-Authenticate"].startswith("Basic"), path  # the browser asks for it
+    assert get(local_stack.api_url + "/preview", "wrong-token")[0] == 403
+
+
+def test_page_shows_scrubs_and_plays_the_frames(local_stack, posted, viewer_token) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            context = browser.new_context(
+                http_credentials={"username": "viewer", "password": viewer_token},
+                viewport={"width": 1100, "height": 900},
+            )
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(f"{local_stack.api_url}/preview")
+
+            # The latest frame of each camera, loaded from its presigned link.
+            for camera in posted:
+                tile = page.locator(f'.camera[data-camera="{camera}"] img')
+                tile.wait_for()
+                page.wait_for_function("img => img.complete && img.naturalWidth === 320",
+                                       arg=tile.element_handle())
+
+            # The timeline of one camera: every frame, in time order.
+            page.click('.camera[data-camera="preview-a"]')
+            page.wait_for_function("document.getElementById('caption').textContent"
+                                   ".startsWith('1 / 6')")
+            page.eval_on_selector("#scrub", "el => { el.value = 3; "
+                                  "el.dispatchEvent(new Event('input')); }")
+            assert page.text_content("#caption").startswith("4 / 6")
+            page.wait_for_function("() => { const img = document.getElementById('frame');"
+                                   " return img.complete && img.naturalWidth === 320; }")
+            page.screenshot(path=str(ARTIFACTS / "preview.png"), full_page=True)
+
+            # Playback: record each frame shown, play to the end at 24 frames/s.
+            page.evaluate("""() => {
+                window.shown = [];
+                new MutationObserver(() => window.shown.push(
+                    Number(document.getElementById('frame').dataset.index)))
+                  .observe(document.getElementById('frame'), {attributes: true,
+                                                              attributeFilter: ['data-index']});
+            }""")
+            page.fill("#fps", "24")
+            page.uncheck("#loop")
+            page.click("#play")
+            page.wait_for_function("document.getElementById('play').textContent === 'Play'"
+                                   " && window.shown.length > 0", timeout=10_000)
+            assert page.evaluate("window.shown") == [4, 5]
+            assert page.text_content("#caption").startswith("6 / 6")
+            srcs = page.evaluate("[...document.querySelectorAll('#frame')].map(i => i.src)")
+            assert "preview-a" in srcs[0]
+            assert errors == []
+        finally:
+            browser.close()
