@@ -24,7 +24,8 @@ const char* reset_cause_P() {
   if (reset_flags & _BV(WDRF)) return PSTR("watchdog");
   if (reset_flags & _BV(BORF)) return PSTR("brown-out");
   if (reset_flags & _BV(EXTRF)) return PSTR("external");
-  return PSTR("power-on");
+  if (reset_flags & _BV(PORF)) return PSTR("power-on");
+  return PSTR("unknown");  // a bootloader that clears MCUSR before starting the sketch
 }
 
 void reboot() {

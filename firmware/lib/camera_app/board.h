@@ -7,7 +7,7 @@
 namespace board {
 
 void arm_watchdog();              // 8 s; every wait in the firmware kicks it while it polls
-const char* reset_cause_P();      // "watchdog", "power-on", "external", "brown-out"
+const char* reset_cause_P();      // "watchdog", "brown-out", "external", "power-on", "unknown"
 [[noreturn]] void reboot();       // lets the watchdog reset the board
 
 }  // namespace board
