@@ -1,4 +1,4 @@
-"""`stopmotion pull` against `aws s3 sync`: the same frames from the local S3 server into an empty folder.
+"""`stopmotion pull` against `aws s3 sync`: the same frames from local S3 into an empty folder.
 
 The frames go into a fresh local stack's bucket the way the service stores them (key layout, sha256
 metadata). Each tool runs as a user runs it, as a fresh process, into a new empty folder; rounds

@@ -1,10 +1,10 @@
 """`stopmotion render` against bare ffmpeg: the same 800x600 frames, the same H.264 settings.
 
-Both runs encode every frame with the same binary and codec arguments (stopmotion.ffmpeg.codec_args);
-ours is timed as a user runs it (a fresh `stopmotion render` process: start-up, the decode check,
-piping). Rounds alternate and the best of each is compared, in wall time and in CPU time (user+sys
-of the process and its children: steadier when other work shares the cores). Frames are made once
-under var/bench/. STUDIO_BENCH_FRAMES overrides the frame count (default 1000).
+Both runs encode every frame with the same binary and codec arguments (ffmpeg.codec_args); ours is
+timed as a user runs it (a fresh `stopmotion render` process: start-up, the decode check, piping).
+Rounds alternate and the best of each is compared, in wall time and in CPU time (user+sys of the
+process and its children: steadier when other work shares the cores). Frames are made once under
+var/bench/. STUDIO_BENCH_FRAMES overrides the frame count (default 1000).
 """
 
 import os
@@ -59,7 +59,8 @@ def main() -> None:
             runs["bare ffmpeg"].append(timed(bare))
             runs["stopmotion render"].append(timed(ours))
         sizes = {name: Path(out, f"{name}.mp4").stat().st_size for name in ("bare", "ours")}
-    best = {name: (min(w for w, _ in times), min(c for _, c in times)) for name, times in runs.items()}
+    best = {name: (min(w for w, _ in times), min(c for _, c in times))
+            for name, times in runs.items()}
     print(f"{'encoder':<20}{'wall s':>8}{'frames/s':>10}{'CPU s':>8}")
     for name, (wall, cpu) in best.items():
         print(f"{name:<20}{wall:>8.2f}{FRAMES / wall:>10.1f}{cpu:>8.2f}")

@@ -1,4 +1,4 @@
-"""Synthetic camera frames made with Pillow (benchmarks and tests): a noisy scene with a moving sun."""
+"""Synthetic camera frames made with Pillow (for benches and tests): a noisy sky, a moving sun."""
 
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -26,7 +26,8 @@ def jpeg(index: int, size: tuple[int, int] = (800, 600), quality: int = 85) -> b
     return out.getvalue()
 
 
-def frame_keys(count: int, camera: str = "cam-1", step: timedelta = timedelta(hours=6)) -> list[str]:
+def frame_keys(count: int, camera: str = "cam-1",
+               step: timedelta = timedelta(hours=6)) -> list[str]:
     """Keys in the contract's layout for `count` frames taken `step` apart from START."""
     return [frames.key(camera, START + i * step, f"{i:08x}") for i in range(count)]
 

@@ -1,4 +1,4 @@
-"""The ffmpeg that imageio-ffmpeg ships (no system ffmpeg), its codec settings, and a run with progress."""
+"""The ffmpeg that imageio-ffmpeg ships (no system ffmpeg), codec settings, a run with progress."""
 
 import subprocess
 import tempfile
@@ -40,7 +40,7 @@ def run(
     feed: Iterable[bytes] | None = None,
     on_frame: Callable[[int], None] | None = None,
 ) -> None:
-    """Runs ffmpeg with `args`, writing each chunk of `feed` to its stdin, and reports encoded frames.
+    """Runs ffmpeg with `args`, writes each chunk of `feed` to its stdin, reports encoded frames.
 
     ffmpeg's machine-readable progress goes to stdout (`frame=N` lines); its log goes to a file so a
     full pipe can never stall it.

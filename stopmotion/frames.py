@@ -1,4 +1,4 @@
-"""Frame names: the capture time and camera a key (or a pulled file's path) carries, and time filters.
+"""Frame names: the camera and capture time a key (or a pulled file's path) carries, filters.
 
 Keys follow the contract `frames/<camera>/<YYYY>/<MM>/<DD>/<YYYYMMDD>T<HHMMSS>.<mmm>Z-<suffix>.jpg`;
 `stopmotion pull` keeps the part after `frames/` as the path under its folder, so both parse alike.
@@ -52,7 +52,7 @@ def camera_prefix(camera: str | None) -> str:
 
 
 def key(camera: str, taken: datetime, suffix: str = "") -> str:
-    """The key of a frame (without `suffix`: a key that sorts just before every frame of that ms)."""
+    """A frame's key (without `suffix`: a key that sorts just before every frame of that ms)."""
     taken = taken.astimezone(UTC)
     stamp = taken.strftime("%Y%m%dT%H%M%S.") + f"{taken.microsecond // 1000:03d}Z"
     return f"{PREFIX}{camera}/{taken:%Y/%m/%d}/{stamp}" + (f"-{suffix}.jpg" if suffix else "")

@@ -1,8 +1,8 @@
-"""`stopmotion post`: a virtual camera that sends a JPEG file the way the firmware does, byte for byte.
+"""`stopmotion post`: a virtual camera that sends a JPEG the way the firmware does, byte for byte.
 
-Raw HTTP/1.1 over a socket (no HTTP library): the contract's header set in its order, Content-Length,
-no chunking, `Connection: close`; then it prints the server's answer. Options reproduce what the old
-camera module revisions put on the wire, to test the service's repairs against a deployment.
+Raw HTTP/1.1 over a socket (no HTTP library): the contract's header set in its order,
+Content-Length, no chunking, `Connection: close`; then it prints the server's answer. Options
+reproduce what the old camera module revisions put on the wire, to test the service's repairs.
 """
 
 import argparse
@@ -17,8 +17,9 @@ FIRMWARE_VERSION = "0.1.0"
 FIFO_PAD = 0x00  # what the FIFO holds past the end of the image on the modules we know
 
 
-def camera_body(jpeg: bytes, dummy_byte: bool = False, drop_ff: bool = False, pad: int = 0) -> bytes:
-    """The body an old module revision would send: a dummy byte first, the leading 0xFF lost, padding."""
+def camera_body(jpeg: bytes, dummy_byte: bool = False, drop_ff: bool = False,
+                pad: int = 0) -> bytes:
+    """The body an old module revision sends: a dummy byte first, the leading 0xFF lost, padding."""
     body = jpeg[1:] if drop_ff else jpeg
     if dummy_byte:
         body = b"\x00" + body
@@ -83,7 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="append N bytes of FIFO padding after the end of image")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     parser.add_argument("--secrets-file", type=Path, default=camera_secrets.DEFAULT_FILE,
-                        help="sign with the camera's secret from this file (default var/secrets.json)")
+                        help="sign with its secret in this file (default: var/secrets.json)")
     parser.add_argument("--secret", metavar="HEX", help="sign with this secret (64 hex digits)")
     parser.add_argument("--counter", type=int, help="the freshness counter (default: the next one)")
     parser.set_defaults(func=main)

@@ -1,9 +1,9 @@
 """`stopmotion pull`: copy a camera's frames from the bucket into a folder, only what is new.
 
 A frame lands at <folder>/<camera>/<YYYY>/<MM>/<DD>/<name>.jpg (its key without "frames/"). Each is
-downloaded to a hidden `.part` name, checked, then renamed: a file under its final name is always whole
-and verified, so an interrupted pull resumes by running it again. Keys never change content (every
-frame gets a new key), so a final file of the listed size is skipped.
+downloaded to a hidden `.part` name, checked, then renamed: a file under its final name is always
+whole and verified, so an interrupted pull resumes by running it again. Keys never change content
+(every frame gets a new key), so a final file of the listed size is skipped.
 
 Checks, strongest first: the sha256 the service stores in the object's metadata; else the MD5 that a
 single-part upload's ETag is; else only the length (counted as "unverified").

@@ -1,7 +1,7 @@
 """`stopmotion render`: a folder of frames to an MP4 (H.264), WebM (VP9) or GIF film.
 
-Each frame is decoded once in Python (Pillow, at 1/8 scale: enough to find frames that do not decode,
-on all cores) and the JPEG bytes are then piped unchanged into ffmpeg, which decodes and encodes them.
+Each frame is decoded once in Python (Pillow at 1/8 scale, on all cores: enough to find frames that
+do not decode), then its JPEG bytes are piped unchanged into ffmpeg, which decodes and encodes them.
 The capture time for the overlay comes from the frame's name (the S3 key layout that `pull` keeps).
 """
 
@@ -55,7 +55,7 @@ def check(path: Path) -> Frame | str:
 
 
 def scan(paths: list[Path], progress: bool = False) -> tuple[list[Frame], list[tuple[Path, str]]]:
-    """Splits `paths` into frames that decode (in order) and (path, reason) for those that do not."""
+    """Splits `paths` into frames that decode (in order) and (path, reason) for the others."""
     good: list[Frame] = []
     bad: list[tuple[Path, str]] = []
     with ThreadPoolExecutor(os.cpu_count() or 2) as pool:

@@ -1,4 +1,4 @@
-"""`stopmotion pull` against the real local stack (rclone's S3 server, and frames posted to the service)."""
+"""`stopmotion pull` against the real local stack: rclone's S3 server, frames the service stored."""
 
 import argparse
 import hashlib
@@ -26,7 +26,7 @@ def local_keys(local_stack, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def put_frames(stack, camera: str, count: int, sha256: bool = True, first: int = 0) -> dict:
-    """Stores `count` frames as the service does (key layout, sha256 metadata); returns key->bytes."""
+    """Stores `count` frames as the service does (key layout, sha256 metadata): key -> bytes."""
     client, stored = stack.s3_client(), {}
     for i, key in enumerate(synthetic.frame_keys(first + count, camera)[first:], start=first):
         data = synthetic.jpeg(i, (64, 48))

@@ -1,4 +1,4 @@
-"""`stopmotion render` end to end with the ffmpeg imageio-ffmpeg ships: real frames in, real films out."""
+"""`stopmotion render` end to end with the ffmpeg imageio-ffmpeg ships: frames in, films out."""
 
 import argparse
 from pathlib import Path
