@@ -54,19 +54,23 @@ def list_frames(
 def latest(store: FrameStore, camera: str | None = None) -> dict:
     """The newest frame of each camera (or of one), found by descending year, month, day."""
     cameras = [naming.camera_prefix(camera)] if camera else store.folders(naming.ROOT)
-    frames = []
-    for prefix in cameras:
-        for _level in ("year", "month", "day"):
-            folders = store.folders(prefix)
-            if not folders:
-                break
-            prefix = folders[-1]
-        else:
-            newest = None
-            for obj in store.keys(prefix):
-                name = naming.parse_key(obj["Key"])
-                if name is not None:
-                    newest = _entry(name, obj["Size"])
-            if newest:
-                frames.append(newest)
-    return {"frames": frames}
+    newest = (_newest_under(store, prefix, levels=3) for prefix in cameras)
+    return {"frames": [frame for frame in newest if frame]}
+
+
+def _newest_under(store: FrameStore, prefix: str, levels: int) -> dict | None:
+    """The newest frame under prefix, which has `levels` of date folders below it.
+
+    Tries the newest folder first and falls back to older ones (a folder may hold no frame)."""
+    if levels == 0:
+        newest = None
+        for obj in store.keys(prefix):
+            name = naming.parse_key(obj["Key"])
+            if name is not None:
+                newest = _entry(name, obj["Size"])
+        return newest
+    for folder in reversed(store.folders(prefix)):
+        found = _newest_under(store, folder, levels - 1)
+        if found:
+            return found
+    return None

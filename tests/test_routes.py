@@ -93,8 +93,8 @@ def test_an_unsigned_frame_is_refused(client):
 def test_a_bad_camera_id_is_refused(client, camera):
     body = make_jpeg()
     authorization = auth.camera_authorization(bytes(32), camera, 1, body)
-    response = client.http.post(
-        "/frames", headers={"Content-Type": "image/jpeg", "Authorization": authorization}, body=body)
+    headers = {"Content-Type": "image/jpeg", "Authorization": authorization}
+    response = client.http.post("/frames", headers=headers, body=body)
     assert response.status_code == 401
     assert "Authorization" in response.json_body["Message"]
 
@@ -172,7 +172,8 @@ def listed(local_stack):
 
 def get(client, path, **params):
     query = "&".join(f"{name}={value}" for name, value in params.items())
-    response = client.http.get(f"{path}?{query}" if query else path, headers=client.cameras.viewer())
+    viewer = client.cameras.viewer()
+    response = client.http.get(f"{path}?{query}" if query else path, headers=viewer)
     return response.status_code, json.loads(response.body)
 
 
@@ -236,3 +237,12 @@ def test_latest_gives_the_newest_frame_per_camera(client, listed):
     assert [f["key"] for f in answer["frames"]] == [keys_b[-1]]
     status, answer = get(client, "/frames/latest", camera="nobody")
     assert answer == {"frames": []}
+
+
+def test_latest_skips_a_newer_folder_that_holds_no_frame(client, local_stack):
+    store = FrameStore(local_stack.s3_client(), local_stack.bucket)
+    key = ingest.ingest(store, make_jpeg(16, 16), "list-c", received=T0)["key"]
+    stray = "frames/list-c/2027/01/01/notes.txt"
+    store.client.put_object(Bucket=store.bucket, Key=stray, Body=b"x")
+    status, answer = get(client, "/frames/latest", camera="list-c")
+    assert [f["key"] for f in answer["frames"]] == [key]
