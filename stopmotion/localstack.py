@@ -4,6 +4,7 @@
         requests go to stack.api_url; frames land under data_dir/<bucket>/frames/...
 """
 
+import ctypes
 import json
 import os
 import signal
@@ -32,6 +33,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGTERM when the parent exits (PR_SET_PDEATHSIG)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
 
 
 def stage_bucket(stage: str = STAGE) -> str:
@@ -137,11 +144,12 @@ class LocalStack:
     def _spawn(self, argv: list) -> None:
         output = open(self.log_file, "ab") if self.log_file else None  # noqa: SIM115
         # Own process group: Ctrl-C reaches only us, and stop() shuts the servers down in order.
+        # Should we (the starting thread) die without stop(), the kernel sends them SIGTERM.
         self.processes.append(
             subprocess.Popen(
                 [str(arg) for arg in argv], cwd=PROJECT_DIR, env=self.env,
                 stdout=output, stderr=subprocess.STDOUT if output else None,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent,
             )
         )
         if output:
