@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from stopmotion.localstack import PROJECT_DIR, free_port
@@ -54,3 +55,22 @@ def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_al
         if serve.poll() is None:  # a failed check: stop it as Ctrl-C would, so nothing lingers
             serve.send_signal(signal.SIGINT)
             serve.wait(15)
+
+
+def test_a_killed_serve_takes_its_servers_along(tmp_path):
+    port, s3_port = free_port(), free_port()
+    serve = subprocess.Popen(
+        [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
+         "--data-dir", tmp_path / "var"],
+        cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    for line in serve.stdout:
+        if line.startswith("Ctrl-C"):
+            break
+    assert listening(port) and listening(s3_port)
+    serve.kill()  # no chance to clean up
+    serve.wait()
+    deadline = time.monotonic() + 10
+    while (listening(port) or listening(s3_port)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not listening(port) and not listening(s3_port)
