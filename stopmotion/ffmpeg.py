@@ -56,9 +56,14 @@ def run(
         if feed is not None:
             writer.start()
         assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith(b"frame=") and on_frame:
-                on_frame(int(line[6:]))
+        try:
+            for line in process.stdout:
+                if line.startswith(b"frame=") and on_frame:
+                    on_frame(int(line[6:]))
+        except BaseException:  # Ctrl-C or a failing callback: leave no ffmpeg behind
+            process.kill()
+            process.wait()
+            raise
         code = process.wait()
         if feed is not None:
             writer.join()

@@ -111,6 +111,7 @@ def _stamp(taken: datetime | None) -> str:
 def render(good: list[Frame], out: Path, film: Film, progress: bool = False) -> None:
     """Encodes `good` frames to `out` (written under a temporary name, renamed when complete)."""
     partial = out.with_name(f".{out.name}.part")
+    out.parent.mkdir(parents=True, exist_ok=True)
     total = len(good) + round(film.hold * film.fps)
     with tempfile.TemporaryDirectory() as workdir, \
             tqdm(total=total, desc="render", unit="frame", disable=not progress) as bar:

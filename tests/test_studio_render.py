@@ -59,6 +59,18 @@ def test_odd_sizes_become_even_and_width_alone_keeps_the_aspect(tmp_path: Path) 
     assert film(out)[0]["size"] == (80, 60)
 
 
+def test_frames_of_another_size_are_letterboxed(folder: Path, tmp_path: Path) -> None:
+    paths = frames.local_frames(folder)
+    Image.new("RGB", (60, 120), (250, 250, 250)).save(paths[1])  # portrait, white
+    out = tmp_path / "film.mp4"
+    stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--crf", "0")
+    meta, pictures = film(out)
+    assert meta["size"] == SIZE and len(pictures) == 12
+    portrait = pictures[1]
+    assert ImageStat.Stat(portrait.crop((60, 10, 100, 110))).mean[0] > 240  # the picture, centred
+    assert ImageStat.Stat(portrait.crop((0, 0, 40, 120))).mean[0] < 20  # black bars at the sides
+
+
 def test_frames_that_do_not_decode_are_skipped_and_reported(
     folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
