@@ -23,6 +23,7 @@ def run_on_avr() -> dict[str, str]:
         elf = Path(tmp) / "auth_cycles.elf"
         subprocess.run(
             ["avr-g++", "-mmcu=atmega328p", f"-DF_CPU={F_CPU}UL", "-Os", f"-I{LIB}",
+             f"-I{LIB.parent / 'pgm'}",
              str(ROOT / "bench" / "auth_cycles.cpp"), *(str(LIB / s) for s in SOURCES), "-o", str(elf)],
             check=True,
         )

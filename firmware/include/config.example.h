@@ -8,11 +8,12 @@
 #define CONFIG_PORT 80
 #define CONFIG_PATH "/frames"
 
-// Camera id sent as X-Camera-Id: [a-z0-9-]{1,32}.
+// Camera id: [a-z0-9-]{1,32}. The service names frames after the id in the signed credential.
 #define CONFIG_CAMERA_ID "default"
-// Camera secret for signed requests (the authentication issue). Never commit a real one: put it
-// in the git-ignored include/config.h.
-#define CONFIG_CAMERA_SECRET ""
+// Camera secret: the 32 bytes `stopmotion camera add <id>` prints, as {0x.., ...}. It signs every
+// request (HMAC-SHA256) and never leaves the board. Never commit a real one: put it in the
+// git-ignored include/config.h. {} leaves it unset: requests go unsigned and the service refuses them.
+#define CONFIG_CAMERA_SECRET {}
 
 // Seconds between frames (6 hours). The first frame is taken right after boot.
 #define CONFIG_INTERVAL_S 21600UL

@@ -11,12 +11,15 @@ const char kHost[] PROGMEM = CONFIG_HOST;
 const char kPath[] PROGMEM = CONFIG_PATH;
 const char kCameraId[] PROGMEM = CONFIG_CAMERA_ID;
 const char kUserAgent[] PROGMEM = "stopmotion-cam/" FIRMWARE_VERSION;
-const char kSecret[] PROGMEM = CONFIG_CAMERA_SECRET;
+const uint8_t kSecret[] PROGMEM = CONFIG_CAMERA_SECRET;
+static_assert(sizeof(kSecret) == 0 || sizeof(kSecret) == 32,
+              "CONFIG_CAMERA_SECRET: the 32 bytes `stopmotion camera add` prints, or {} (unset)");
 const uint8_t kMac[6] = CONFIG_MAC;
 
 const AppConfig kConfig = {
     {kHost, CONFIG_PORT, kPath, kCameraId, kUserAgent},
     kSecret,
+    sizeof(kSecret),
     CONFIG_INTERVAL_S * 1000UL,
     CONFIG_RESOLUTION,
     CONFIG_JPEG_QUALITY,

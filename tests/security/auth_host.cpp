@@ -1,14 +1,18 @@
 // Host check of firmware/lib/auth against the Python vectors (auth_vectors.txt) and of the EEPROM
-// frame counter. Usage: auth_host vectors FILE | auth_host counter. Prints "ok N" or FAIL lines.
+// frame counter, and of the image hash over the firmware's JPEG scan.
+// Usage: auth_host vectors FILE | counter | image. Prints "ok N checks" or FAIL lines.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "frame_counter.h"
 #include "hmac_sha256.h"
+#include "image_hash.h"
+#include "jpeg_scan.h"
 #include "request_signer.h"
 
 using auth::FrameCounter;
@@ -161,11 +165,48 @@ static void run_counter() {
   expect(auth::format_u32(digits, 4294967295u) == 10 && strcmp(digits, "4294967295") == 0, "format max");
 }
 
+// The scan pass: the firmware's JpegScan over junk + image + padding, fed in chunks of every size;
+// ImageHash must hash exactly the image.
+static void run_image_hash() {
+  std::vector<uint8_t> image = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0xFF, 0xD8};  // a stray SOI
+  for (int i = 0; i < 700; i++) image.push_back(uint8_t(i * 37 % 255));  // no FF in the data
+  image.push_back(0xFF);
+  image.push_back(0xD9);
+  uint8_t expected[32], got[32];
+  Sha256 sha;
+  sha.begin();
+  sha.update(image.data(), image.size());
+  sha.finish(expected);
+  const std::vector<std::vector<uint8_t>> junks = {{}, {0x00}, {0xFF}, {0x12, 0xFF, 0xFF}};
+  for (const auto &junk : junks) {
+    std::vector<uint8_t> stream(junk);
+    stream.insert(stream.end(), image.begin(), image.end());
+    for (int i = 0; i < 300; i++) stream.push_back(i % 3 ? 0x00 : 0xFF);  // padding, FF D9 too
+    stream.push_back(0xD9);
+    for (uint16_t chunk = 1; chunk <= 520; chunk += (chunk < 80 ? 1 : 37)) {
+      JpegScan scan;
+      auth::ImageHash hash;
+      hash.begin();
+      for (uint32_t offset = 0; offset < stream.size() && !scan.complete(); offset += chunk) {
+        uint16_t n = uint16_t(std::min<size_t>(chunk, stream.size() - offset));
+        scan.feed(&stream[offset], n);
+        hash.feed(&stream[offset], n, offset, scan.found_start(), scan.start(), scan.complete(),
+                  scan.start() + scan.length());
+      }
+      hash.finish(got);
+      expect(scan.complete() && scan.length() == image.size() &&
+                 memcmp(got, expected, 32) == 0,
+             "image hash, junk " + std::to_string(junk.size()) + ", chunk " + std::to_string(chunk));
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "vectors") == 0) run_vectors(argv[2]);
   else if (argc == 2 && strcmp(argv[1], "counter") == 0) run_counter();
+  else if (argc == 2 && strcmp(argv[1], "image") == 0) run_image_hash();
   else {
-    printf("usage: auth_host vectors FILE | auth_host counter\n");
+    printf("usage: auth_host vectors FILE | counter | image\n");
     return 2;
   }
   printf("%s %d checks, %d failed\n", failures ? "FAIL" : "ok", checks, failures);

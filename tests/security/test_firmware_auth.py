@@ -10,16 +10,18 @@ from tests.security import make_vectors
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "firmware" / "lib" / "auth"
+SCAN = ROOT / "firmware" / "lib" / "jpeg_scan"
+INCLUDES = [f"-I{LIB}", f"-I{SCAN}", f"-I{ROOT / 'firmware' / 'lib' / 'pgm'}"]
 VECTORS = Path(__file__).with_name("auth_vectors.txt")
 
 
 @pytest.fixture(scope="module")
 def auth_host(tmp_path_factory):
     exe = tmp_path_factory.mktemp("auth") / "auth_host"
-    sources = sorted(str(p) for p in LIB.glob("*.cpp"))
+    sources = sorted(str(p) for p in LIB.glob("*.cpp")) + [str(SCAN / "jpeg_scan.cpp")]
     subprocess.run(
         ["g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-         f"-I{LIB}", *sources, str(Path(__file__).with_name("auth_host.cpp")), "-o", str(exe)],
+         *INCLUDES, *sources, str(Path(__file__).with_name("auth_host.cpp")), "-o", str(exe)],
         check=True,
     )
     return exe
@@ -53,10 +55,15 @@ def test_frame_counter_survives_reboots_and_torn_writes(auth_host):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_image_hash_covers_exactly_the_scanned_jpeg(auth_host):
+    result = run(auth_host, "image")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_builds_for_the_atmega328p(tmp_path):
     for source in LIB.glob("*.cpp"):
         subprocess.run(
-            ["avr-g++", "-mmcu=atmega328p", "-Os", "-Wall", "-Wextra", "-Werror", f"-I{LIB}",
+            ["avr-g++", "-mmcu=atmega328p", "-Os", "-Wall", "-Wextra", "-Werror", *INCLUDES,
              "-c", str(source), "-o", str(tmp_path / (source.stem + ".o"))],
             check=True,
         )

@@ -19,7 +19,8 @@ const char* capture_error_name(CaptureError e) {
   }
 }
 
-CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out) {
+CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out,
+                           auth::ImageHash* hash) {
   arduchip::start_capture();
   const uint32_t start = millis();
   while (!arduchip::capture_done()) {
@@ -34,11 +35,16 @@ CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, Fram
   arduchip::rewind();
   arduchip::burst_begin();  // one burst for the whole scan pass
   uint32_t left = fifo;
+  if (hash) hash->begin();
   while (left && !scan.complete()) {
     wdt_reset();
     const uint16_t n = left < cap ? (uint16_t)left : cap;
     arduchip::burst_continue(buf, n);
     scan.feed(buf, n);
+    if (hash) {
+      hash->feed(buf, n, fifo - left, scan.found_start(), scan.start(), scan.complete(),
+                 scan.start() + scan.length());
+    }
     left -= n;
   }
   arduchip::burst_end();

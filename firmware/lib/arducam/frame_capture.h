@@ -2,6 +2,7 @@
 // pass); the frame then stays in the FIFO, so it can be read again for sending, and again for a
 // retry, without a new capture.
 #pragma once
+#include <image_hash.h>
 #include <stdint.h>
 
 struct FrameExtent {
@@ -19,7 +20,9 @@ enum class CaptureError : uint8_t {
 
 const char* capture_error_name(CaptureError e);  // in flash
 
-CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out);
+// hash (may be null) gets the JPEG's bytes during the scan pass, for the request signature.
+CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out,
+                           auth::ImageHash* hash);
 
 // Receives the frame's bytes in order, a buffer-full at a time; returns false to stop early.
 typedef bool (*FrameSink)(void* context, const uint8_t* data, uint16_t n);

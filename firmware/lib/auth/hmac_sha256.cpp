@@ -1,6 +1,6 @@
 #include "hmac_sha256.h"
 
-#include "flash.h"
+#include <pgm.h>
 
 namespace auth {
 

@@ -2,13 +2,16 @@
 
 #include <string.h>
 
-#include "flash.h"
+#include <pgm.h>
 #include "hmac_sha256.h"
 
 namespace auth {
 namespace {
 
 const char kHex[] PROGMEM = "0123456789abcdef";
+const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";
+const char kCounter[] PROGMEM = ", Counter=";
+const char kSignature[] PROGMEM = ", Signature=";
 
 void update_string_P(HmacSha256 &mac, const char *text_P) {
   for (char c; (c = char(pgm_read_byte(text_P))) != 0; text_P++) mac.update(uint8_t(c));
@@ -77,9 +80,6 @@ void sign_request(char signature[kSignatureChars + 1], const uint8_t *key_P, uin
 
 size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
                            const char *signature) {
-  static const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";
-  static const char kCounter[] PROGMEM = ", Counter=";
-  static const char kSignature[] PROGMEM = ", Signature=";
   char digits[11];
   format_u32(digits, counter);
   size_t used = 0;

@@ -1,6 +1,6 @@
 #include "sha256.h"
 
-#include "flash.h"
+#include <pgm.h>
 
 namespace auth {
 namespace {

@@ -4,6 +4,7 @@
 #include <arduchip.h>
 #include <avr/wdt.h>
 #include <dns_resolver.h>
+#include <frame_counter.h>
 #include <http_status.h>
 #include <net_log.h>
 #include <sccb.h>
@@ -23,6 +24,12 @@ void log_frame(uint16_t frame) {
 }
 
 const uint32_t kNetworkRetryMs = 60000;  // while there is no network, try again this often
+const uint16_t kCounterEeprom = 0;       // auth::FrameCounter's 16 bytes of EEPROM
+// The route the service verifies the signature against; proxies in front may add a prefix to
+// CONFIG_PATH (the CloudFront origin path), the signed path stays the route's.
+const char kSignedMethod[] PROGMEM = "POST";
+const char kSignedPath[] PROGMEM = "/frames";
+const char kAuthorization[] PROGMEM = "Authorization";
 
 }  // namespace
 
@@ -58,7 +65,9 @@ void CameraApp::log_settings() {
   Serial.print(F(" camera="));
   print_P(t.camera_id_P);
   Serial.print(F(" secret="));
-  Serial.println(pgm_read_byte(cfg_.secret_P) ? F("set") : F("unset"));
+  Serial.print(cfg_.secret_length ? F("set") : F("UNSET (requests go unsigned)"));
+  Serial.print(F(" counter="));
+  Serial.println(auth::FrameCounter(kCounterEeprom).current());
   Serial.print(F("config: interval="));
   Serial.print(cfg_.interval_ms / 1000);
   Serial.print(F("s resolution="));
@@ -162,10 +171,13 @@ void CameraApp::poll() {
 void CameraApp::capture() {
   log_frame(frame_);
   CaptureError err = CaptureError::kTimeout;
+  auth::ImageHash hash;
   if (camera_ok_ || (camera_ok_ = bring_up_camera())) {
-    err = capture_frame(cfg_.capture_timeout_ms, buf_.data, buf_.size, &frame_extent_);
+    err = capture_frame(cfg_.capture_timeout_ms, buf_.data, buf_.size, &frame_extent_,
+                        cfg_.secret_length ? &hash : nullptr);
   }
   if (err == CaptureError::kNone) {
+    if (cfg_.secret_length) sign_frame(hash);
     Serial.print(F("captured, JPEG "));
     Serial.print(frame_extent_.length);
     Serial.print(F(" bytes at "));
@@ -192,6 +204,18 @@ void CameraApp::capture() {
   wait(delay_ms);
 }
 
+// A new frame: the next counter, persisted before the first attempt, and the signature over the
+// request that every retry of this frame sends again unchanged.
+void CameraApp::sign_frame(auth::ImageHash& hash) {
+  uint8_t digest[auth::Sha256::kDigestSize];
+  hash.finish(digest);
+  counter_ = auth::FrameCounter(kCounterEeprom).next();
+  auth::sign_request(signature_, cfg_.secret_P, cfg_.secret_length, kSignedMethod, kSignedPath,
+                     cfg_.target.camera_id_P, counter_, frame_extent_.length, digest);
+  Serial.print(F("signed, counter "));
+  Serial.println(counter_);
+}
+
 bool CameraApp::resolve_host(uint8_t ip[4]) {
   if (dns_resolve(cfg_.target.host_P, dhcp_.dns_server(), buf_, cfg_.dns_timeout_ms,
                   xorshift32(&random_), ip)) {
@@ -209,11 +233,16 @@ void CameraApp::upload() {
   uint8_t ip[4];
   UploadResult r = {UploadError::kConnect, 0};
   if ((dhcp_.bound() || bring_up_network()) && resolve_host(ip)) {
-    // Request signing (the authentication issue) adds its credential headers here.
-    const HttpHeader* extra = nullptr;
-    const uint8_t n_extra = 0;
-    r = upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target, extra,
-                     n_extra, frame_extent_, cfg_.upload, buf_.data, buf_.size);
+    char authorization[auth::kAuthorizationMax + 1];
+    const HttpHeader credential = {kAuthorization, authorization};
+    const uint8_t n_extra = cfg_.secret_length ? 1 : 0;
+    if (n_extra) {
+      auth::authorization_value(authorization, sizeof authorization, cfg_.target.camera_id_P,
+                                counter_, signature_);
+    }
+    r = upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
+                     n_extra ? &credential : nullptr, n_extra, frame_extent_, cfg_.upload,
+                     buf_.data, buf_.size);
   }
   ++failures_;
   log_frame(frame_);

@@ -11,10 +11,13 @@
 #include <stdint.h>
 
 #include <dhcp_client.h>
+#include <image_hash.h>
+#include <request_signer.h>
 
 struct AppConfig {
   HttpTarget target;
-  const char* secret_P;  // for request signing (not used yet)
+  const uint8_t* secret_P;  // the camera secret in flash (issue 6): signs every request
+  uint8_t secret_length;    // 32, or 0 when unset (requests go unsigned; the service refuses them)
   uint32_t interval_ms;
   ov2640::Resolution resolution;
   uint8_t jpeg_quality;
@@ -42,6 +45,7 @@ class CameraApp {
   void capture();
   void upload();
   bool resolve_host(uint8_t ip[4]);
+  void sign_frame(auth::ImageHash& hash);
   void wait(uint32_t ms);
 
   const AppConfig& cfg_;
@@ -61,4 +65,6 @@ class CameraApp {
   uint32_t net_try_ms_ = 0;    // last attempt to bring up the network
   uint8_t host_ip_[4] = {0, 0, 0, 0};
   FrameExtent frame_extent_ = {0, 0, 0};
+  uint32_t counter_ = 0;                          // the current frame's freshness counter
+  char signature_[auth::kSignatureChars + 1] = {};  // its signature, reused by every retry
 };

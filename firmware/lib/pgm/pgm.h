@@ -10,6 +10,7 @@
 #define PROGMEM
 #define PSTR(s) (s)
 #define pgm_read_byte(p) (*(const uint8_t*)(p))
+#define pgm_read_dword(p) (*(const uint32_t*)(p))
 #define strlen_P strlen
 #define memcpy_P memcpy
 #endif
