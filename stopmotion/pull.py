@@ -122,13 +122,17 @@ def pull(client: Any, bucket: str, dest: Path, objects: list[dict], workers: int
 
     with ThreadPoolExecutor(workers) as pool, \
             tqdm(total=len(todo), unit="frame", desc="pull", disable=not progress) as bar:
-        for how, detail in pool.map(one, todo):
-            if how is None:
-                outcome["failed"].append(detail)
-            else:
-                outcome[how] += 1
-                outcome["bytes"] += detail
-            bar.update()
+        try:
+            for how, detail in pool.map(one, todo):
+                if how is None:
+                    outcome["failed"].append(detail)
+                else:
+                    outcome[how] += 1
+                    outcome["bytes"] += detail
+                bar.update()
+        except BaseException:  # Ctrl-C: finish the downloads under way, start no more
+            pool.shutdown(cancel_futures=True)
+            raise
     return outcome
 
 
@@ -164,7 +168,10 @@ def main(args: argparse.Namespace) -> int:
         objects = listing(client, args.bucket, args.camera, args.since, args.until)
     except (ClientError, BotoCoreError) as error:
         sys.exit(f"pull: cannot list s3://{args.bucket}: {error}")
-    result = pull(client, args.bucket, args.dest, objects, args.workers, not args.quiet)
+    try:
+        result = pull(client, args.bucket, args.dest, objects, args.workers, not args.quiet)
+    except KeyboardInterrupt:
+        sys.exit("pull: interrupted; every frame here is whole, run it again to resume")
     seconds = time.perf_counter() - started
     fetched = result["sha256"] + result["md5"] + result["length"]
     for failure in result["failed"]:
