@@ -90,9 +90,9 @@ def filters(film: Film, good: list[Frame], workdir: Path) -> str:
         chain.append(f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
                      f"pad={width}:{height}:-1:-1,setsar=1")
     if film.timestamps:
-        commands = workdir / "timestamps.cmd"
+        commands = workdir / "timestamps.cmd"  # half a frame early: immune to fps rounding
         commands.write_text("".join(
-            f"{i / film.fps:.6f} drawtext reinit 'text={_stamp(frame.taken)}';\n"
+            f"{max(0.0, (i - 0.5) / film.fps):.6f} drawtext reinit 'text={_stamp(frame.taken)}';\n"
             for i, frame in enumerate(good)))
         chain.append(f"sendcmd=f={ffmpeg.escape_filter_path(commands)},drawtext=text='':"
                      "fontcolor=white:fontsize=h/24:box=1:boxcolor=black@0.5:boxborderw=6:"

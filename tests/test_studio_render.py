@@ -1,6 +1,7 @@
 """`stopmotion render` end to end with the ffmpeg imageio-ffmpeg ships: frames in, films out."""
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -127,6 +128,24 @@ def test_timestamp_overlay_draws_only_in_the_corner(folder: Path, tmp_path: Path
     corner = (0, 100, 100, 120)  # bottom left, where the stamp goes
     assert difference(a.crop(corner), b.crop(corner)) > 10
     assert difference(a.crop((0, 0, 160, 60)), b.crop((0, 0, 160, 60))) < 1
+
+
+def test_each_frame_gets_its_own_capture_time(folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "all.mp4"
+    # 12 frames in 1.8 s: 6.666... frames/s, a rate that does not round evenly
+    stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--crf", "0", "--timestamps",
+                      "--duration", "1.8")
+    pictures = film(out)[1]
+    corner = (0, 90, 160, 120)
+    for index in (1, 6, 11):  # the same frame rendered alone carries the same stamp
+        taken = synthetic.START + index * timedelta(hours=6)
+        alone = tmp_path / f"alone{index}.mp4"
+        stopmotion_render(str(folder), "-o", str(alone), "--hold", "0", "--crf", "0",
+                          "--timestamps", "--since", taken.isoformat(),
+                          "--until", (taken + timedelta(seconds=1)).isoformat())
+        picture = film(alone)[1][0]
+        assert difference(picture.crop(corner), pictures[index].crop(corner)) < 1
+        assert difference(picture.crop(corner), pictures[index - 1].crop(corner)) > 1
 
 
 def test_deflicker_evens_out_brightness(tmp_path: Path) -> None:
