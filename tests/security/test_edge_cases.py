@@ -1,0 +1,170 @@
+"""Hostile HTTP against the real `chalice local`: oversized headers, a Content-Length that lies,
+repeated headers, wrong methods, traversal in the camera id. Never a 5xx, nothing stored, and the
+server keeps answering."""
+
+import json
+import socket
+
+import pytest
+
+from chalicelib import auth
+from tests.conftest import make_jpeg
+
+FRAME = make_jpeg(24, 16, seed=11)
+
+
+def raw(stack, head_lines, body=b"", shut_write=False, timeout=15.0):
+    """Sends the request as given (no fixing up); returns (status, json body or None)."""
+    request = ("\r\n".join(head_lines) + "\r\n\r\n").encode("latin-1") + body
+    with socket.create_connection(("127.0.0.1", stack.api_port), timeout=timeout) as sock:
+        sock.sendall(request)
+        if shut_write:
+            sock.shutdown(socket.SHUT_WR)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    status = int(head.split()[1]) if head.startswith(b"HTTP/") else 0
+    try:
+        return status, json.loads(payload)
+    except ValueError:
+        return status, None
+
+
+def post_head(length, *extra):
+    return ["POST /frames HTTP/1.1", "Host: 127.0.0.1", "Content-Type: image/jpeg",
+            f"Content-Length: {length}", *extra, "Connection: close"]
+
+
+def stored(stack, camera):
+    listing = stack.s3_client().list_objects_v2(Bucket=stack.bucket, Prefix=f"frames/{camera}/")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+@pytest.fixture(autouse=True)
+def still_serving(local_stack):
+    """After each hostile request the server still answers a plain one."""
+    yield
+    with socket.create_connection(("127.0.0.1", local_stack.api_port), timeout=10) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert b" 200 " in sock.recv(100).split(b"\r\n")[0] + b" "
+
+
+@pytest.mark.parametrize("size", [300, 8_000, 70_000])
+def test_oversized_authorization_header(local_stack, size):
+    status, body = raw(local_stack, post_head(len(FRAME), "Authorization: SM1-HMAC-SHA256 " + "A" * size),
+                       FRAME)
+    assert 400 <= status < 500, status
+    assert stored(local_stack, "a") == []
+
+
+def test_very_many_headers(local_stack, cameras):
+    extra = [f"X-Junk-{i}: {i}" for i in range(200)]
+    status, _ = raw(local_stack, post_head(len(FRAME), *extra,
+                    "Authorization: " + cameras.authorization("edge-many", FRAME)), FRAME)
+    assert 400 <= status < 500 or status == 201, status  # refused as a whole, or simply served
+
+
+def test_content_length_longer_than_the_body(local_stack, cameras):
+    """The camera declared (and signed) more bytes than arrived: refused, nothing stored."""
+    authorization = cameras.authorization("edge-short", FRAME)
+    status, body = raw(local_stack, post_head(len(FRAME), f"Authorization: {authorization}"),
+                       FRAME[:-40], shut_write=True)
+    assert status in (400, 403), (status, body)
+    assert stored(local_stack, "edge-short") == []
+
+
+def test_content_length_shorter_than_the_body(local_stack, cameras):
+    """Bytes beyond Content-Length are not part of the frame (and not a second request)."""
+    authorization = cameras.authorization("edge-long", FRAME)
+    status, body = raw(local_stack, post_head(len(FRAME) - 40, f"Authorization: {authorization}"),
+                       FRAME)
+    assert status in (400, 403), (status, body)
+    assert stored(local_stack, "edge-long") == []
+
+
+def test_a_signature_over_the_declared_length_is_checked_against_what_arrived(local_stack, cameras):
+    secret = cameras.secret("edge-lie")
+    cut = FRAME[:-40]
+    lying = auth.camera_authorization(secret, "edge-lie", 1, FRAME)  # signs the full frame
+    status, _ = raw(local_stack, post_head(len(cut), f"Authorization: {lying}"), cut)
+    assert status == 403
+    assert stored(local_stack, "edge-lie") == []
+
+
+def test_repeated_authorization_header(local_stack, cameras):
+    good = cameras.authorization("edge-twice", FRAME)
+    for pair in ([good, "Bearer nonsense"], ["Bearer nonsense", good], [good, good]):
+        status, body = raw(local_stack, post_head(len(FRAME), *(f"Authorization: {v}" for v in pair)),
+                           FRAME)
+        assert status < 500, (pair, status, body)
+    assert len(stored(local_stack, "edge-twice")) <= 1  # one counter: at most one frame
+
+
+def test_repeated_content_length(local_stack, cameras):
+    authorization = cameras.authorization("edge-cl", FRAME)
+    status, _ = raw(local_stack, ["POST /frames HTTP/1.1", "Host: x", "Content-Type: image/jpeg",
+                                  f"Content-Length: {len(FRAME)}", "Content-Length: 5",
+                                  f"Authorization: {authorization}", "Connection: close"], FRAME)
+    assert status < 500
+    assert len(stored(local_stack, "edge-cl")) <= 1
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_wrong_method(local_stack, cameras, method):
+    authorization = cameras.authorization("edge-method", FRAME, method=method)
+    status, body = raw(local_stack, [f"{method} /frames HTTP/1.1", "Host: x", "Content-Type: image/jpeg",
+                                     f"Content-Length: {len(FRAME)}", f"Authorization: {authorization}",
+                                     "Connection: close"], FRAME)
+    assert status == 405, (status, body)
+    assert stored(local_stack, "edge-method") == []
+
+
+def test_a_camera_credential_on_a_read_is_forbidden(local_stack, cameras):
+    authorization = cameras.authorization("edge-read", b"", method="GET")
+    status, body = raw(local_stack, ["GET /frames HTTP/1.1", "Host: x", f"Authorization: {authorization}",
+                                     "Connection: close"])
+    assert (status, body["Code"]) == (403, "Forbidden")
+
+
+@pytest.mark.parametrize("camera", ["../evil", "..%2Fevil", "a/../../b", "%2e%2e", "a b", "a\tb"])
+def test_traversal_in_the_signed_camera_id(local_stack, camera):
+    header = f"SM1-HMAC-SHA256 Camera={camera}, Counter=1, Signature={'0' * 64}"
+    status, body = raw(local_stack, post_head(len(FRAME), f"Authorization: {header}"), FRAME)
+    assert status == 401 and body["Code"] == "MalformedCredential", (status, body)
+
+
+@pytest.mark.parametrize("query", ["camera=../evil", "camera=..%2Fevil", "camera=%2e%2e%2fx",
+                                   "camera=a%00b"])
+def test_traversal_in_the_camera_filter(local_stack, cameras, query):
+    status, body = raw(local_stack, [f"GET /frames?{query} HTTP/1.1", "Host: x",
+                                     f"Authorization: {cameras.viewer()['Authorization']}",
+                                     "Connection: close"])
+    assert status == 400, (status, body)
+
+
+@pytest.mark.parametrize("path", ["/frames/../health", "/frames/..%2Fhealth", "//frames",
+                                  "/frames/%2e%2e/frames", "/frames/../../claims"])
+def test_traversal_in_the_path(local_stack, cameras, path):
+    """A path either routes to /frames (a normal signed upload of this camera) or to nothing."""
+    authorization = cameras.authorization("edge-path", FRAME)
+    status, _ = raw(local_stack, [f"POST {path} HTTP/1.1", "Host: x", "Content-Type: image/jpeg",
+                                  f"Content-Length: {len(FRAME)}", f"Authorization: {authorization}",
+                                  "Connection: close"], FRAME)
+    assert status < 500, status
+    listing = local_stack.s3_client().list_objects_v2(Bucket=local_stack.bucket)
+    outside = [item["Key"] for item in listing.get("Contents", [])
+               if not item["Key"].startswith(("frames/", "claims/"))]
+    assert outside == []
+    if status == 201:
+        assert stored(local_stack, "edge-path")
+
+
+def test_an_x_camera_id_with_traversal_is_ignored(local_stack, cameras):
+    authorization = cameras.authorization("edge-xcam", FRAME)
+    status, body = raw(local_stack, post_head(len(FRAME), "X-Camera-Id: ../../etc",
+                                              f"Authorization: {authorization}"), FRAME)
+    assert status == 201 and body["key"].startswith("frames/edge-xcam/")
