@@ -54,7 +54,12 @@ def instructions(stack: LocalStack, camera: str = "demo") -> str:
         f"--data-binary @{_shown(SAMPLE)} {stack.api_url}/frames\n\n"
         "Post any JPEG as that camera, signed with the next counter:\n"
         f"  .venv/bin/stopmotion post {_shown(SAMPLE)} --camera {camera}{post_options}\n\n"
-        "List the frames (reads need the viewer token):\n"
+        "A board posting here gets an id and secret of its own (its EEPROM counter must not\n"
+        "share a counter space with the demo camera); this prints its config.h lines:\n"
+        f"  .venv/bin/stopmotion camera add <board-id>"
+        + (f" --secrets-file {_shown(stack.secrets_file)}" if stack.secrets_file != DEFAULT_SECRETS
+           else "")
+        + "\n\nList the frames (reads need the viewer token):\n"
         f"  curl -sS -H 'Authorization: Bearer {viewer_token}' {stack.api_url}/frames\n\n"
         "Ctrl-C stops both servers.\n"
     )
