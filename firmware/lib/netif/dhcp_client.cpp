@@ -53,12 +53,14 @@ bool DhcpClient::acquire(uint32_t now_s, uint32_t timeout_ms, uint32_t xid_seed)
   dhcp::Reply offer, ack;
   uint32_t wait_ms = 2000;
   const uint32_t start = millis();
-  while (millis() - start < timeout_ms) {
+  for (uint32_t spent; (spent = millis() - start) < timeout_ms;) {
     ++xid_;
-    if (exchange(dhcp::kDiscover, kZero, kZero, kZero, kBroadcast, wait_ms, &offer) ==
+    const uint32_t left = timeout_ms - spent;  // no exchange may outlast the overall timeout
+    if (exchange(dhcp::kDiscover, kZero, kZero, kZero, kBroadcast, min(wait_ms, left), &offer) ==
         dhcp::kOffer) {
+      const uint32_t rest = timeout_ms - min(timeout_ms, millis() - start);
       const uint8_t t = exchange(dhcp::kRequest, kZero, offer.yiaddr, offer.server_id, kBroadcast,
-                                 wait_ms, &ack);
+                                 min(wait_ms, rest), &ack);
       if (t == dhcp::kAck) {
         bind(ack, now_s + (millis() - start) / 1000);
         return true;
