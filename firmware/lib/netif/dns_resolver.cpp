@@ -47,9 +47,10 @@ bool dns_resolve(const char* host_P, const uint8_t server[4], NetBuffer buf, uin
     log_ip(ip_out);
     Serial.println();
   } else {
-    Serial.print(F("failed ("));
-    Serial.print(r);
-    Serial.println(')');
+    Serial.println(r == dns::kServerError ? F("failed, server error")
+                   : r == dns::kNoAddress ? F("failed, no address for the name")
+                   : r == dns::kMalformed ? F("failed, malformed answer")
+                                          : F("failed, no answer"));
   }
   return r == dns::kOk;
 }
