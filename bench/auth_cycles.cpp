@@ -84,7 +84,7 @@ int main() {
   sha.finish(digest);
   report("sha256_stream", kBody, stop());
 
-  char signature[auth::kSignatureChars + 1];
+  uint8_t signature[32];
   start();
   auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 65000, digest);
   report("sign_request", 0, stop());
@@ -92,9 +92,7 @@ int main() {
   start();
   report("empty", 0, stop());
   put_hex("digest", digest, 32);
-  put_text("signature ");
-  put_text(signature);
-  put('\n');
+  put_hex("signature", signature, 32);
   cli();
   sleep_cpu();
 }

@@ -22,12 +22,7 @@ void update_u32(HmacSha256 &mac, uint32_t value) {
   mac.update(digits, format_u32(digits, value));
 }
 
-void to_hex(char *out, const uint8_t *bytes, uint8_t count) {
-  for (uint8_t i = 0; i < count; i++) {
-    *out++ = char(pgm_read_byte(&kHex[bytes[i] >> 4]));
-    *out++ = char(pgm_read_byte(&kHex[bytes[i] & 15]));
-  }
-}
+char hex_digit(uint8_t nibble) { return char(pgm_read_byte(&kHex[nibble & 15])); }
 
 // Appends text (from flash when in_flash) at out[*used], keeping room for the NUL.
 bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash) {
@@ -53,7 +48,7 @@ uint8_t format_u32(char out[11], uint32_t value) {
   return n;
 }
 
-void sign_request(char signature[kSignatureChars + 1], const uint8_t *key_P, uint8_t key_length,
+void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
                   uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]) {
   HmacSha256 mac;
@@ -69,17 +64,15 @@ void sign_request(char signature[kSignatureChars + 1], const uint8_t *key_P, uin
   mac.update(uint8_t('\n'));
   update_u32(mac, content_length);
   mac.update(uint8_t('\n'));
-  char hex[2 * Sha256::kDigestSize];
-  to_hex(hex, body_sha256, Sha256::kDigestSize);
-  mac.update(hex, sizeof hex);
-  uint8_t digest[Sha256::kDigestSize];
-  mac.finish(digest);
-  to_hex(signature, digest, Sha256::kDigestSize);
-  signature[kSignatureChars] = 0;
+  for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {  // hex digits one by one: no 64-byte buffer
+    mac.update(uint8_t(hex_digit(body_sha256[i] >> 4)));
+    mac.update(uint8_t(hex_digit(body_sha256[i])));
+  }
+  mac.finish(signature);
 }
 
 size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
-                           const char *signature) {
+                           const uint8_t signature[Sha256::kDigestSize]) {
   char digits[11];
   format_u32(digits, counter);
   size_t used = 0;
@@ -87,8 +80,14 @@ size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t
   out[0] = 0;
   bool ok = append(out, cap, &used, kScheme, true) && append(out, cap, &used, camera_P, true) &&
             append(out, cap, &used, kCounter, true) && append(out, cap, &used, digits, false) &&
-            append(out, cap, &used, kSignature, true) && append(out, cap, &used, signature, false);
-  if (!ok) {
+            append(out, cap, &used, kSignature, true) && used + kSignatureChars < cap;
+  if (ok) {
+    for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {
+      out[used++] = hex_digit(signature[i] >> 4);
+      out[used++] = hex_digit(signature[i]);
+    }
+    out[used] = 0;
+  } else {
     out[0] = 0;
     return 0;
   }

@@ -11,18 +11,18 @@
 
 namespace auth {
 
-const uint8_t kSignatureChars = 64;
+const uint8_t kSignatureChars = 64;  // the signature as lowercase hex
 // The longest value authorization_value() writes, without its terminating NUL.
 const uint8_t kAuthorizationMax = 45 + 32 + 10 + kSignatureChars;  // 151
 
-// Writes the 64 hex digits of the signature and a NUL into signature (65 bytes).
-void sign_request(char signature[kSignatureChars + 1], const uint8_t *key_P, uint8_t key_length,
+// Writes the 32-byte signature (the HMAC) into signature. Uses about 130 bytes of stack.
+void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
                   uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]);
 
 // Writes the Authorization header's value and a NUL into out; returns its length, 0 if cap is short.
 size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
-                           const char *signature);
+                           const uint8_t signature[Sha256::kDigestSize]);
 
 // Decimal digits of value and a NUL into out (11 bytes); returns the number of digits.
 uint8_t format_u32(char out[11], uint32_t value);

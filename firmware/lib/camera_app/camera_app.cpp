@@ -171,13 +171,10 @@ void CameraApp::poll() {
 void CameraApp::capture() {
   log_frame(frame_);
   CaptureError err = CaptureError::kTimeout;
-  auth::ImageHash hash;
-  if (camera_ok_ || (camera_ok_ = bring_up_camera())) {
-    err = capture_frame(cfg_.capture_timeout_ms, buf_.data, buf_.size, &frame_extent_,
-                        cfg_.secret_length ? &hash : nullptr);
-  }
+  uint8_t digest[auth::Sha256::kDigestSize];
+  if (camera_ok_ || (camera_ok_ = bring_up_camera())) err = capture_hashed(digest);
   if (err == CaptureError::kNone) {
-    if (cfg_.secret_length) sign_frame(hash);
+    if (cfg_.secret_length) sign_frame(digest);
     Serial.print(F("captured, JPEG "));
     Serial.print(frame_extent_.length);
     Serial.print(F(" bytes at "));
@@ -204,11 +201,20 @@ void CameraApp::capture() {
   wait(delay_ms);
 }
 
+// Captures with the image hashed during the scan pass (when signing). Not inlined: the hash state
+// leaves the stack before sign_frame() puts the HMAC state there.
+__attribute__((noinline)) CaptureError CameraApp::capture_hashed(
+    uint8_t digest[auth::Sha256::kDigestSize]) {
+  auth::ImageHash hash;
+  const CaptureError err = capture_frame(cfg_.capture_timeout_ms, buf_.data, buf_.size,
+                                         &frame_extent_, cfg_.secret_length ? &hash : nullptr);
+  if (err == CaptureError::kNone && cfg_.secret_length) hash.finish(digest);
+  return err;
+}
+
 // A new frame: the next counter, persisted before the first attempt, and the signature over the
 // request that every retry of this frame sends again unchanged.
-void CameraApp::sign_frame(auth::ImageHash& hash) {
-  uint8_t digest[auth::Sha256::kDigestSize];
-  hash.finish(digest);
+void CameraApp::sign_frame(const uint8_t digest[auth::Sha256::kDigestSize]) {
   counter_ = auth::FrameCounter(kCounterEeprom).next();
   auth::sign_request(signature_, cfg_.secret_P, cfg_.secret_length, kSignedMethod, kSignedPath,
                      cfg_.target.camera_id_P, counter_, frame_extent_.length, digest);

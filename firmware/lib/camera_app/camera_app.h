@@ -45,7 +45,8 @@ class CameraApp {
   void capture();
   void upload();
   bool resolve_host(uint8_t ip[4]);
-  void sign_frame(auth::ImageHash& hash);
+  CaptureError capture_hashed(uint8_t digest[auth::Sha256::kDigestSize]);
+  void sign_frame(const uint8_t digest[auth::Sha256::kDigestSize]);
   void wait(uint32_t ms);
 
   const AppConfig& cfg_;
@@ -66,5 +67,5 @@ class CameraApp {
   uint8_t host_ip_[4] = {0, 0, 0, 0};
   FrameExtent frame_extent_ = {0, 0, 0};
   uint32_t counter_ = 0;                          // the current frame's freshness counter
-  char signature_[auth::kSignatureChars + 1] = {};  // its signature, reused by every retry
+  uint8_t signature_[auth::Sha256::kDigestSize] = {};  // its signature, reused by every retry
 };
