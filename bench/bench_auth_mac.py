@@ -25,16 +25,30 @@ def run_on_avr() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         elf = Path(tmp) / "auth_cycles.elf"
         subprocess.run(
-            ["avr-g++", "-mmcu=atmega328p", f"-DF_CPU={F_CPU}UL", "-Os", f"-I{LIB}",
-             f"-I{LIB.parent / 'pgm'}",
-             str(ROOT / "bench" / "auth_cycles.cpp"), *(str(LIB / s) for s in SOURCES), "-o", str(elf)],
+            [
+                "avr-g++",
+                "-mmcu=atmega328p",
+                f"-DF_CPU={F_CPU}UL",
+                "-Os",
+                f"-I{LIB}",
+                f"-I{LIB.parent / 'pgm'}",
+                str(ROOT / "bench" / "auth_cycles.cpp"),
+                *(str(LIB / s) for s in SOURCES),
+                "-o",
+                str(elf),
+            ],
             check=True,
         )
         out = subprocess.run(
             ["simavr", "-m", "atmega328p", "-f", str(F_CPU), str(elf)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=120,
         ).stdout
-    text = re.sub(r"\x1b\[[0-9;]*m", "", out).replace(".\n", "\n")  # simavr colours, shows \n as "."
+    text = re.sub(r"\x1b\[[0-9;]*m", "", out).replace(
+        ".\n", "\n"
+    )  # simavr colours, shows \n as "."
     return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
 
 
@@ -48,8 +62,10 @@ def firmware_times(config: Path, out: Path, jpeg: bytes) -> dict[str, float]:
     elf = firmware.build(config, out)
     camera = Camera(jpeg, padding=8192)
     with rig(elf, firmware.static_ram_end(elf), camera, free_port(), "frames.stopmotion.test") as (
-        board, _,
+        board,
+        _,
     ):
+
         def line_time(text: str) -> float | None:
             return next((t for t, line in board.log_lines if text in line), None)
 
@@ -69,17 +85,26 @@ def firmware_table() -> None:
     jpeg = photo_jpeg(800, 600, seed=1)
     with tempfile.TemporaryDirectory() as tmp:
         unsigned = Path(tmp) / "unsigned.h"
-        unsigned.write_text(re.sub(r"#define CONFIG_CAMERA_SECRET \{[^}]*\}",
-                                   "#define CONFIG_CAMERA_SECRET {}", config.read_text()))
+        unsigned.write_text(
+            re.sub(
+                r"#define CONFIG_CAMERA_SECRET \{[^}]*\}",
+                "#define CONFIG_CAMERA_SECRET {}",
+                config.read_text(),
+            )
+        )
         with_mac = firmware_times(config, Path(tmp) / "signed", jpeg)
         without = firmware_times(unsigned, Path(tmp) / "unsigned", jpeg)
     extra = with_mac["sign"] - without["scan"]
-    print(f"\nReal firmware (simboard), {len(jpeg)} byte 800x600 JPEG, simulated seconds from the "
-          "capture trigger until the frame is ready to send:")
+    print(
+        f"\nReal firmware (simboard), {len(jpeg)} byte 800x600 JPEG, simulated seconds from the "
+        "capture trigger until the frame is ready to send:"
+    )
     print(f"  unsigned build (scan pass):                          {without['scan']:.3f} s")
     print(f"  signed build (scan pass + SHA-256, counter, HMAC):   {with_mac['sign']:.3f} s")
-    print(f"  MAC cost per frame: {extra:.3f} s = {extra / len(jpeg) * 1e6:.1f} us per JPEG byte, "
-          "once per frame (retries resend the same signature)")
+    print(
+        f"  MAC cost per frame: {extra:.3f} s = {extra / len(jpeg) * 1e6:.1f} us per JPEG byte, "
+        "once per frame (retries resend the same signature)"
+    )
 
 
 def main() -> None:
@@ -88,17 +113,23 @@ def main() -> None:
     sign_cycles = int(results["sign_request"].split()[1])
     per_byte = hash_cycles / body_bytes
     print(f"ATmega328P @ {F_CPU // 1_000_000} MHz, avr-g++ -Os, simavr cycle count")
-    print(f"SHA-256 streamed byte by byte: {per_byte:.0f} cycles/byte ({per_byte / 16:.1f} us/byte)")
-    print(f"HMAC-SHA256 signature (string to sign + two finishes): {sign_cycles} cycles "
-          f"({sign_cycles / F_CPU * 1000:.1f} ms)")
+    print(
+        f"SHA-256 streamed byte by byte: {per_byte:.0f} cycles/byte ({per_byte / 16:.1f} us/byte)"
+    )
+    print(
+        f"HMAC-SHA256 signature (string to sign + two finishes): {sign_cycles} cycles "
+        f"({sign_cycles / F_CPU * 1000:.1f} ms)"
+    )
     print()
     print(f"{'frame':>10} {'SPI ceiling ms':>15} {'hash ms':>9} {'sign ms':>8} {'MAC / SPI':>10}")
     for size in (30_000, 100_000, 300_000):
         spi_ms = size * 2 / 1000  # 2 SPI bytes of 1 us per JPEG byte
         hash_ms = size * per_byte / F_CPU * 1000
         sign_ms = sign_cycles / F_CPU * 1000
-        print(f"{size // 1000:>8}KB {spi_ms:>15.0f} {hash_ms:>9.0f} {sign_ms:>8.1f} "
-              f"{(hash_ms + sign_ms) / spi_ms:>9.1f}x")
+        print(
+            f"{size // 1000:>8}KB {spi_ms:>15.0f} {hash_ms:>9.0f} {sign_ms:>8.1f} "
+            f"{(hash_ms + sign_ms) / spi_ms:>9.1f}x"
+        )
     firmware_table()
 
 

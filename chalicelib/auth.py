@@ -20,7 +20,8 @@ MAX_HEADER_CHARS = 256  # the longest well-formed camera header is 151 character
 MAX_COUNTER = 2**32 - 1  # the camera keeps a 32-bit counter in EEPROM
 CAMERA_ID = re.compile(r"[a-z0-9-]{1,32}")
 _CAMERA_HEADER = re.compile(
-    r"SM1-HMAC-SHA256 Camera=([a-z0-9-]{1,32}), Counter=(0|[1-9][0-9]{0,9}), Signature=([0-9a-f]{64})"
+    r"SM1-HMAC-SHA256 Camera=([a-z0-9-]{1,32}), Counter=(0|[1-9][0-9]{0,9}), "
+    r"Signature=([0-9a-f]{64})"
 )
 _DUMMY_KEY = bytes(32)  # keeps an unknown camera as slow as a known one
 
@@ -61,7 +62,7 @@ class Replayed(Forbidden):
 
 
 class Stale(Forbidden):
-    """The counter is older than one the camera already used; the request is refused, nothing stored."""
+    """The counter is below one the camera already used; refused, nothing stored."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class CameraCredential:
 
 
 def parse_camera(header: str | None) -> CameraCredential:
-    """The camera credential in an Authorization header, or MissingCredential/MalformedCredential."""
+    """The camera credential in an Authorization header; raises Missing/MalformedCredential."""
     if not header:
         raise MissingCredential("missing Authorization header")
     if len(header) > MAX_HEADER_CHARS:
@@ -104,7 +105,12 @@ def sign(secret: bytes, message: bytes) -> str:
 
 
 def camera_authorization(
-    secret: bytes, camera: str, counter: int, body: bytes, path: str = "/frames", method: str = "POST"
+    secret: bytes,
+    camera: str,
+    counter: int,
+    body: bytes,
+    path: str = "/frames",
+    method: str = "POST",
 ) -> str:
     """The Authorization value a camera sends with body (the firmware builds the same bytes)."""
     body_sha256 = hashlib.sha256(body).hexdigest()
@@ -115,7 +121,7 @@ def camera_authorization(
 def verify_camera(
     credential: CameraCredential, secret: bytes | None, method: str, path: str, body: bytes
 ) -> str:
-    """Checks the signature in constant time; returns the body's SHA-256 (hex) or raises Forbidden."""
+    """Checks the signature in constant time; returns the body's SHA-256 hex or raises Forbidden."""
     body_sha256 = hashlib.sha256(body).hexdigest()
     message = string_to_sign(
         method, path, credential.camera, credential.counter, len(body), body_sha256

@@ -4,7 +4,7 @@ SSM (env SECRETS_SSM_PATH, e.g. /stopmotion/dev): SecureString parameters
     <path>/cameras/<camera id> = 64 hex digits (32-byte secret),   <path>/viewer = the viewer token.
 File (env SECRETS_FILE, e.g. var/secrets.json, git-ignored):
     {"cameras": {"<camera id>": "<64 hex digits>"}, "viewer": "<token>"}
-Read once, kept for TTL_SECONDS per container (the file: until its mtime changes). Values are never logged.
+Read once, kept for TTL_SECONDS per container (the file: until it changes). Values are never logged.
 """
 
 import json
@@ -35,7 +35,7 @@ class Secrets:
 
 
 def parse_cameras(values: dict[str, str]) -> dict[str, bytes]:
-    """Camera id -> 32-byte secret; entries with a bad id or value are skipped (and named, not shown)."""
+    """Camera id -> 32-byte secret; bad entries are skipped (named in the log, never shown)."""
     cameras = {}
     for camera, text in values.items():
         try:
@@ -75,7 +75,7 @@ def read_ssm(ssm, path: str) -> Secrets:
 
 
 class KeyStore:
-    """Cached access to the current Secrets; `get()` reloads when the cache is older than the TTL."""
+    """Cached access to the current Secrets; `get()` reloads after the TTL or a new version."""
 
     def __init__(self, load, ttl: float = TTL_SECONDS, version=lambda: None):
         self._load, self._ttl, self._version = load, ttl, version
@@ -86,7 +86,11 @@ class KeyStore:
     def get(self) -> Secrets:
         now = time.monotonic()
         version = self._version()
-        if self._cached is None or now - self._loaded_at > self._ttl or version != self._loaded_version:
+        if (
+            self._cached is None
+            or now - self._loaded_at > self._ttl
+            or version != self._loaded_version
+        ):
             self._cached, self._loaded_at, self._loaded_version = self._load(), now, version
         return self._cached
 
@@ -98,7 +102,7 @@ class KeyStore:
 
 
 def from_env(environ=os.environ, ssm_client=None) -> KeyStore:
-    """The store the environment names: SECRETS_FILE wins over SECRETS_SSM_PATH; neither is an error."""
+    """The store the environment names: SECRETS_FILE, else SECRETS_SSM_PATH; neither: 503s."""
     if environ.get("SECRETS_FILE"):
         path = Path(environ["SECRETS_FILE"])
 

@@ -1,4 +1,4 @@
-"""A signed camera upload, from credential to stored frame: verify, claim the counter, store once."""
+"""A signed camera upload to a stored frame: verify, claim the counter, store once."""
 
 from chalicelib import auth, ingest
 from chalicelib.claims import Claims

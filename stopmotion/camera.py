@@ -1,7 +1,7 @@
-"""`stopmotion camera`: add or rotate a camera's secret, or the viewer token, and print the config lines.
+"""`stopmotion camera`: add or rotate a camera's secret, or the viewer token; print config lines.
 
 Locally the secrets live in a git-ignored JSON file (var/secrets.json, what `make run` reads); with
---ssm they go to SSM Parameter Store as SecureStrings under /stopmotion/<stage>/ (what the Lambda reads).
+--ssm to SSM Parameter Store, SecureStrings under /stopmotion/<stage>/ (what the Lambda reads).
 """
 
 import argparse
@@ -45,7 +45,7 @@ def firmware_lines(camera: str, secret: bytes) -> str:
 
 
 class FileSecrets:
-    """The local secrets file: {"cameras": {id: hex}, "viewer": token}, written atomically, mode 600."""
+    """The local file {"cameras": {id: hex}, "viewer": token}, written atomically, mode 600."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -98,20 +98,27 @@ class SsmSecrets:
         if exists != replace:
             raise CameraError(_exists_message(camera, replace))
         self.ssm.put_parameter(
-            Name=name, Value=secret.hex(), Type="SecureString", Overwrite=replace,
+            Name=name,
+            Value=secret.hex(),
+            Type="SecureString",
+            Overwrite=replace,
             Description=f"stop-motion camera {camera}: HMAC-SHA256 key (hex)",
         )
 
     def set_viewer(self, token: str) -> None:
         self.ssm.put_parameter(
-            Name=f"{self.path}/viewer", Value=token, Type="SecureString", Overwrite=True,
+            Name=f"{self.path}/viewer",
+            Value=token,
+            Type="SecureString",
+            Overwrite=True,
             Description="stop-motion viewer token (Authorization: Bearer)",
         )
 
     def viewer(self) -> str | None:
         try:
             return self.ssm.get_parameter(Name=f"{self.path}/viewer", WithDecryption=True)[
-                "Parameter"]["Value"]
+                "Parameter"
+            ]["Value"]
         except self.ssm.exceptions.ParameterNotFound:
             return None
 
@@ -135,7 +142,10 @@ def next_counter(path: Path, name: str) -> int:
 
 
 def sign_as_camera(
-    camera: str, body: bytes, secrets_file: Path, secret_hex: str | None = None,
+    camera: str,
+    body: bytes,
+    secrets_file: Path,
+    secret_hex: str | None = None,
     counter: int | None = None,
 ) -> str | None:
     """The Authorization value for a post by camera, or None when no secret is known for it.
@@ -151,7 +161,9 @@ def sign_as_camera(
             return None
         secret = bytes.fromhex(known)
     if counter is None:
-        counter = next_counter(secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}")
+        counter = next_counter(
+            secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}"
+        )
     return camera_authorization(secret, camera, counter, body)
 
 
@@ -171,11 +183,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "camera", help="add or rotate a camera's secret or the viewer token; prints config lines"
     )
-    parser.add_argument("action", choices=["add", "rotate", "viewer"],
-                        help="add/rotate a camera, or create/rotate (--rotate) the viewer token")
+    parser.add_argument(
+        "action",
+        choices=["add", "rotate", "viewer"],
+        help="add/rotate a camera, or create/rotate (--rotate) the viewer token",
+    )
     parser.add_argument("camera", nargs="?", help="camera id: 1-32 of a-z, 0-9, '-'")
-    parser.add_argument("--secrets-file", type=Path, default=DEFAULT_FILE,
-                        help=f"local secrets file (default {DEFAULT_FILE.relative_to(PROJECT_DIR)})")
+    parser.add_argument(
+        "--secrets-file",
+        type=Path,
+        default=DEFAULT_FILE,
+        help=f"local secrets file (default {DEFAULT_FILE.relative_to(PROJECT_DIR)})",
+    )
     parser.add_argument("--ssm", action="store_true", help="write SSM Parameter Store instead")
     parser.add_argument("--stage", default="dev", help="Chalice stage for --ssm (default dev)")
     parser.add_argument("--rotate", action="store_true", help="viewer: replace an existing token")
@@ -215,6 +234,8 @@ def run(args: argparse.Namespace, ssm=None) -> int:
     print("Put these lines in firmware/include/config.h (git-ignored), then build and flash:\n")
     print(firmware_lines(args.camera, secret))
     if args.action == "rotate":
-        print("The old secret stops working (in AWS within a minute, the Lambda's cache); the camera's "
-              "counter starts afresh with the new one.")
+        print(
+            "The old secret stops working (in AWS within a minute: the Lambda's cache); the "
+            "camera's counter starts afresh with the new one."
+        )
     return 0

@@ -26,13 +26,25 @@ def s3(tmp_path_factory):
     (root / "frames").mkdir()
     port = free_port()
     proc = subprocess.Popen(
-        [str(RCLONE), "serve", "s3", "--addr", f"127.0.0.1:{port}",
-         "--auth-key", "testkey,testsecret", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(RCLONE),
+            "serve",
+            "s3",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--auth-key",
+            "testkey,testsecret",
+            str(root),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     client = boto3.client(
-        "s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-        aws_access_key_id="testkey", aws_secret_access_key="testsecret",
+        "s3",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="testkey",
+        aws_secret_access_key="testsecret",
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
     )
     try:

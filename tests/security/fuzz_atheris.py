@@ -48,11 +48,19 @@ def seed_corpus(target: str, corpus: Path) -> None:
     if target == "jpeg":
         from tests.conftest import make_jpeg
 
-        seeds = [make_jpeg(16, 16), make_jpeg(24, 16, progressive=True),
-                 make_jpeg(16, 16, thumbnail=True), b"\xd8\xff\xe0", b"\x00\xff\xd8\xff"]
+        seeds = [
+            make_jpeg(16, 16),
+            make_jpeg(24, 16, progressive=True),
+            make_jpeg(16, 16, thumbnail=True),
+            b"\xd8\xff\xe0",
+            b"\x00\xff\xd8\xff",
+        ]
     else:
-        seeds = [b"SM1-HMAC-SHA256 Camera=cam-1, Counter=12, Signature=" + b"ab" * 32,
-                 b"Bearer viewer-token", b"Basic dmlld2VyOnZpZXdlci10b2tlbg=="]
+        seeds = [
+            b"SM1-HMAC-SHA256 Camera=cam-1, Counter=12, Signature=" + b"ab" * 32,
+            b"Bearer viewer-token",
+            b"Basic dmlld2VyOnZpZXdlci10b2tlbg==",
+        ]
     for i, seed in enumerate(seeds):
         (corpus / f"seed-{i}").write_bytes(seed)
 

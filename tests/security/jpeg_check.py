@@ -1,8 +1,8 @@
 """An independent check that bytes are a well-formed JPEG, for the fuzzers' oracle.
 
 Well formed: SOI first; marker segments whose lengths stay inside the data; a frame header with
-non-zero dimensions before the first scan; entropy data in which FF is followed only by 00 (stuffing),
-FF (fill) or RST0-7; and an EOI as the very last two bytes.
+non-zero dimensions before the first scan; entropy data in which FF is followed only by 00
+(stuffing), FF (fill) or RST0-7; and an EOI as the very last two bytes.
 """
 
 STANDALONE = {0x01, *range(0xD0, 0xD8)}
@@ -40,14 +40,14 @@ def check(data: bytes) -> tuple[int, int]:
             raise Malformed(f"FF{marker:02X} at {pos - 2} is not a marker a decoder accepts")
         if pos + 2 > size:
             raise Malformed("segment length cut off")
-        length = int.from_bytes(data[pos:pos + 2], "big")
+        length = int.from_bytes(data[pos : pos + 2], "big")
         if length < 2 or pos + length > size:
             raise Malformed(f"segment length {length} at {pos} runs out")
         if marker in SOF:
             if length < 8:
                 raise Malformed("short frame header")
-            height = int.from_bytes(data[pos + 3:pos + 5], "big")
-            width = int.from_bytes(data[pos + 5:pos + 7], "big")
+            height = int.from_bytes(data[pos + 3 : pos + 5], "big")
+            width = int.from_bytes(data[pos + 5 : pos + 7], "big")
             if not width or not height:
                 raise Malformed("zero dimension")
             dims = (width, height)

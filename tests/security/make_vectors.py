@@ -33,15 +33,25 @@ def lines() -> list[str]:
     keys = [b"", b"\x0b" * 20, b"Jefe", rng.randbytes(32), rng.randbytes(63), rng.randbytes(64)]
     for key in keys:
         for message in (b"", b"Hi There", b"what do ya want for nothing?", rng.randbytes(300)):
-            out.append(f"hmac {hx(key)} {hx(message)} {hmac.new(key, message, hashlib.sha256).hexdigest()}")
-    cases = [("POST", "/frames", "cam-1", 1, 0), ("POST", "/frames", "a" * 32, 2**32 - 1, 4_500_000)]
-    cases += [("POST", "/frames", f"cam-{i}", rng.randrange(2**32), rng.randrange(10**7)) for i in range(20)]
+            out.append(
+                f"hmac {hx(key)} {hx(message)} {hmac.new(key, message, hashlib.sha256).hexdigest()}"
+            )
+    cases = [
+        ("POST", "/frames", "cam-1", 1, 0),
+        ("POST", "/frames", "a" * 32, 2**32 - 1, 4_500_000),
+    ]
+    cases += [
+        ("POST", "/frames", f"cam-{i}", rng.randrange(2**32), rng.randrange(10**7))
+        for i in range(20)
+    ]
     for method, path, camera, counter, length in cases:
         key = rng.randbytes(32)
         body_sha = hashlib.sha256(rng.randbytes(64)).hexdigest()
         message = auth.string_to_sign(method, path, camera, counter, length, body_sha)
         signature = auth.sign(key, message)
-        out.append(f"sign {key.hex()} {method} {path} {camera} {counter} {length} {body_sha} {signature}")
+        out.append(
+            f"sign {key.hex()} {method} {path} {camera} {counter} {length} {body_sha} {signature}"
+        )
         value = f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
         assert auth.parse_camera(value) == auth.CameraCredential(camera, counter, signature)
         out.append(f"header {camera} {counter} {signature} {value}")

@@ -68,7 +68,10 @@ def test_sign_is_hmac_sha256():
 def test_verify_accepts_and_returns_body_hash():
     body = b"\xff\xd8frame\xff\xd9"
     cred = signed(body)
-    assert auth.verify_camera(cred, SECRET, "POST", "/frames", body) == hashlib.sha256(body).hexdigest()
+    assert (
+        auth.verify_camera(cred, SECRET, "POST", "/frames", body)
+        == hashlib.sha256(body).hexdigest()
+    )
 
 
 @pytest.mark.parametrize(
@@ -105,7 +108,9 @@ def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-@pytest.mark.parametrize("value", ["Bearer s3cret-token", basic("viewer", "s3cret-token"), basic("", "s3cret-token")])
+@pytest.mark.parametrize(
+    "value", ["Bearer s3cret-token", basic("viewer", "s3cret-token"), basic("", "s3cret-token")]
+)
 def test_viewer_accepted(value):
     auth.verify_viewer(value, "s3cret-token")
 
@@ -117,7 +122,11 @@ def test_viewer_accepted(value):
         ("Bearer", "t", auth.MalformedCredential),
         ("Bearer ", "t", auth.MalformedCredential),
         ("Basic !!!", "t", auth.MalformedCredential),
-        ("Basic dmlld2VyOn\xdapZX\\lci=", "t", auth.MalformedCredential),  # atheris: non-ASCII base64
+        (
+            "Basic dmlld2VyOn\xdapZX\\lci=",
+            "t",
+            auth.MalformedCredential,
+        ),  # atheris: non-ASCII base64
         ("Basic " + base64.b64encode(b"v:\xff").decode(), "t", auth.MalformedCredential),
         ("Basic " + base64.b64encode(b"no-colon").decode(), "t", auth.MalformedCredential),
         ("Token t", "t", auth.MalformedCredential),

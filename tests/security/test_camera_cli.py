@@ -60,14 +60,26 @@ def test_ensure_local_is_stable(tmp_path):
 
 
 def test_ssm_add_writes_a_securestring(capsys):
-    ssm = boto3.client("ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ssm = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     with Stubber(ssm) as stub:
-        stub.add_client_error("get_parameter", "ParameterNotFound",
-                              expected_params={"Name": "/stopmotion/prod/cameras/roof"})
-        stub.add_response("put_parameter", {"Version": 1}, {
-            "Name": "/stopmotion/prod/cameras/roof", "Value": ANY, "Type": "SecureString",
-            "Overwrite": False, "Description": ANY,
-        })
+        stub.add_client_error(
+            "get_parameter",
+            "ParameterNotFound",
+            expected_params={"Name": "/stopmotion/prod/cameras/roof"},
+        )
+        stub.add_response(
+            "put_parameter",
+            {"Version": 1},
+            {
+                "Name": "/stopmotion/prod/cameras/roof",
+                "Value": ANY,
+                "Type": "SecureString",
+                "Overwrite": False,
+                "Description": ANY,
+            },
+        )
         args = camera_cli_args("add", "roof", ssm=True, stage="prod")
         assert camera_cli.run(args, ssm=ssm) == 0
         stub.assert_no_pending_responses()
@@ -75,7 +87,9 @@ def test_ssm_add_writes_a_securestring(capsys):
 
 
 def test_ssm_add_refuses_an_existing_camera(capsys):
-    ssm = boto3.client("ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ssm = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     with Stubber(ssm) as stub:
         stub.add_response("get_parameter", {"Parameter": {"Name": "/stopmotion/dev/cameras/roof"}})
         assert camera_cli.run(camera_cli_args("add", "roof", ssm=True), ssm=ssm) == 1

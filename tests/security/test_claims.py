@@ -1,4 +1,4 @@
-"""Claims against a real S3-compatible server: retries are idempotent, replays and stale counters refused."""
+"""Claims on a real S3-compatible server: idempotent retries, replays and stale counters refused."""
 
 import itertools
 

@@ -35,8 +35,14 @@ def raw(stack, head_lines, body=b"", shut_write=False, timeout=15.0):
 
 
 def post_head(length, *extra):
-    return ["POST /frames HTTP/1.1", "Host: 127.0.0.1", "Content-Type: image/jpeg",
-            f"Content-Length: {length}", *extra, "Connection: close"]
+    return [
+        "POST /frames HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: image/jpeg",
+        f"Content-Length: {length}",
+        *extra,
+        "Connection: close",
+    ]
 
 
 def stored(stack, camera):
@@ -55,24 +61,34 @@ def still_serving(local_stack):
 
 @pytest.mark.parametrize("size", [300, 8_000, 70_000])
 def test_oversized_authorization_header(local_stack, size):
-    status, body = raw(local_stack, post_head(len(FRAME), "Authorization: SM1-HMAC-SHA256 " + "A" * size),
-                       FRAME)
+    status, body = raw(
+        local_stack, post_head(len(FRAME), "Authorization: SM1-HMAC-SHA256 " + "A" * size), FRAME
+    )
     assert 400 <= status < 500, status
     assert stored(local_stack, "a") == []
 
 
 def test_very_many_headers(local_stack, cameras):
     extra = [f"X-Junk-{i}: {i}" for i in range(200)]
-    status, _ = raw(local_stack, post_head(len(FRAME), *extra,
-                    "Authorization: " + cameras.authorization("edge-many", FRAME)), FRAME)
+    status, _ = raw(
+        local_stack,
+        post_head(
+            len(FRAME), *extra, "Authorization: " + cameras.authorization("edge-many", FRAME)
+        ),
+        FRAME,
+    )
     assert 400 <= status < 500 or status == 201, status  # refused as a whole, or simply served
 
 
 def test_content_length_longer_than_the_body(local_stack, cameras):
     """The camera declared (and signed) more bytes than arrived: refused, nothing stored."""
     authorization = cameras.authorization("edge-short", FRAME)
-    status, body = raw(local_stack, post_head(len(FRAME), f"Authorization: {authorization}"),
-                       FRAME[:-40], shut_write=True)
+    status, body = raw(
+        local_stack,
+        post_head(len(FRAME), f"Authorization: {authorization}"),
+        FRAME[:-40],
+        shut_write=True,
+    )
     assert status in (400, 403), (status, body)
     assert stored(local_stack, "edge-short") == []
 
@@ -80,8 +96,9 @@ def test_content_length_longer_than_the_body(local_stack, cameras):
 def test_content_length_shorter_than_the_body(local_stack, cameras):
     """Bytes beyond Content-Length are not part of the frame (and not a second request)."""
     authorization = cameras.authorization("edge-long", FRAME)
-    status, body = raw(local_stack, post_head(len(FRAME) - 40, f"Authorization: {authorization}"),
-                       FRAME)
+    status, body = raw(
+        local_stack, post_head(len(FRAME) - 40, f"Authorization: {authorization}"), FRAME
+    )
     assert status in (400, 403), (status, body)
     assert stored(local_stack, "edge-long") == []
 
@@ -98,17 +115,28 @@ def test_a_signature_over_the_declared_length_is_checked_against_what_arrived(lo
 def test_repeated_authorization_header(local_stack, cameras):
     good = cameras.authorization("edge-twice", FRAME)
     for pair in ([good, "Bearer nonsense"], ["Bearer nonsense", good], [good, good]):
-        status, body = raw(local_stack, post_head(len(FRAME), *(f"Authorization: {v}" for v in pair)),
-                           FRAME)
+        status, body = raw(
+            local_stack, post_head(len(FRAME), *(f"Authorization: {v}" for v in pair)), FRAME
+        )
         assert status < 500, (pair, status, body)
     assert len(stored(local_stack, "edge-twice")) <= 1  # one counter: at most one frame
 
 
 def test_repeated_content_length(local_stack, cameras):
     authorization = cameras.authorization("edge-cl", FRAME)
-    status, _ = raw(local_stack, ["POST /frames HTTP/1.1", "Host: x", "Content-Type: image/jpeg",
-                                  f"Content-Length: {len(FRAME)}", "Content-Length: 5",
-                                  f"Authorization: {authorization}", "Connection: close"], FRAME)
+    status, _ = raw(
+        local_stack,
+        [
+            "POST /frames HTTP/1.1",
+            "Host: x",
+            "Content-Type: image/jpeg",
+            f"Content-Length: {len(FRAME)}",
+            "Content-Length: 5",
+            f"Authorization: {authorization}",
+            "Connection: close",
+        ],
+        FRAME,
+    )
     assert status < 500
     assert len(stored(local_stack, "edge-cl")) <= 1
 
@@ -116,17 +144,28 @@ def test_repeated_content_length(local_stack, cameras):
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_wrong_method(local_stack, cameras, method):
     authorization = cameras.authorization("edge-method", FRAME, method=method)
-    status, body = raw(local_stack, [f"{method} /frames HTTP/1.1", "Host: x", "Content-Type: image/jpeg",
-                                     f"Content-Length: {len(FRAME)}", f"Authorization: {authorization}",
-                                     "Connection: close"], FRAME)
+    status, body = raw(
+        local_stack,
+        [
+            f"{method} /frames HTTP/1.1",
+            "Host: x",
+            "Content-Type: image/jpeg",
+            f"Content-Length: {len(FRAME)}",
+            f"Authorization: {authorization}",
+            "Connection: close",
+        ],
+        FRAME,
+    )
     assert status == 405, (status, body)
     assert stored(local_stack, "edge-method") == []
 
 
 def test_a_camera_credential_on_a_read_is_forbidden(local_stack, cameras):
     authorization = cameras.authorization("edge-read", b"", method="GET")
-    status, body = raw(local_stack, ["GET /frames HTTP/1.1", "Host: x", f"Authorization: {authorization}",
-                                     "Connection: close"])
+    status, body = raw(
+        local_stack,
+        ["GET /frames HTTP/1.1", "Host: x", f"Authorization: {authorization}", "Connection: close"],
+    )
     assert (status, body["Code"]) == (403, "Forbidden")
 
 
@@ -137,27 +176,54 @@ def test_traversal_in_the_signed_camera_id(local_stack, camera):
     assert status == 401 and body["Code"] == "MalformedCredential", (status, body)
 
 
-@pytest.mark.parametrize("query", ["camera=../evil", "camera=..%2Fevil", "camera=%2e%2e%2fx",
-                                   "camera=a%00b"])
+@pytest.mark.parametrize(
+    "query", ["camera=../evil", "camera=..%2Fevil", "camera=%2e%2e%2fx", "camera=a%00b"]
+)
 def test_traversal_in_the_camera_filter(local_stack, cameras, query):
-    status, body = raw(local_stack, [f"GET /frames?{query} HTTP/1.1", "Host: x",
-                                     f"Authorization: {cameras.viewer()['Authorization']}",
-                                     "Connection: close"])
+    status, body = raw(
+        local_stack,
+        [
+            f"GET /frames?{query} HTTP/1.1",
+            "Host: x",
+            f"Authorization: {cameras.viewer()['Authorization']}",
+            "Connection: close",
+        ],
+    )
     assert status == 400, (status, body)
 
 
-@pytest.mark.parametrize("path", ["/frames/../health", "/frames/..%2Fhealth", "//frames",
-                                  "/frames/%2e%2e/frames", "/frames/../../claims"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/frames/../health",
+        "/frames/..%2Fhealth",
+        "//frames",
+        "/frames/%2e%2e/frames",
+        "/frames/../../claims",
+    ],
+)
 def test_traversal_in_the_path(local_stack, cameras, path):
     """A path either routes to /frames (a normal signed upload of this camera) or to nothing."""
     authorization = cameras.authorization("edge-path", FRAME)
-    status, _ = raw(local_stack, [f"POST {path} HTTP/1.1", "Host: x", "Content-Type: image/jpeg",
-                                  f"Content-Length: {len(FRAME)}", f"Authorization: {authorization}",
-                                  "Connection: close"], FRAME)
+    status, _ = raw(
+        local_stack,
+        [
+            f"POST {path} HTTP/1.1",
+            "Host: x",
+            "Content-Type: image/jpeg",
+            f"Content-Length: {len(FRAME)}",
+            f"Authorization: {authorization}",
+            "Connection: close",
+        ],
+        FRAME,
+    )
     assert status < 500, status
     listing = local_stack.s3_client().list_objects_v2(Bucket=local_stack.bucket)
-    outside = [item["Key"] for item in listing.get("Contents", [])
-               if not item["Key"].startswith(("frames/", "claims/"))]
+    outside = [
+        item["Key"]
+        for item in listing.get("Contents", [])
+        if not item["Key"].startswith(("frames/", "claims/"))
+    ]
     assert outside == []
     if status == 201:
         assert stored(local_stack, "edge-path")
@@ -165,6 +231,9 @@ def test_traversal_in_the_path(local_stack, cameras, path):
 
 def test_an_x_camera_id_with_traversal_is_ignored(local_stack, cameras):
     authorization = cameras.authorization("edge-xcam", FRAME)
-    status, body = raw(local_stack, post_head(len(FRAME), "X-Camera-Id: ../../etc",
-                                              f"Authorization: {authorization}"), FRAME)
+    status, body = raw(
+        local_stack,
+        post_head(len(FRAME), "X-Camera-Id: ../../etc", f"Authorization: {authorization}"),
+        FRAME,
+    )
     assert status == 201 and body["key"].startswith("frames/edge-xcam/")

@@ -1,5 +1,5 @@
-"""The firmware's SHA-256, HMAC, request signer and EEPROM counter (firmware/lib/auth), built for the
-host with g++ and checked against Python's hashlib/hmac on the shared vectors; and built for the AVR."""
+"""The firmware's SHA-256, HMAC, request signer and EEPROM counter (firmware/lib/auth), built for
+the host with g++ and checked against Python's hashlib/hmac on shared vectors, and for the AVR."""
 
 import subprocess
 from pathlib import Path
@@ -20,8 +20,20 @@ def auth_host(tmp_path_factory):
     exe = tmp_path_factory.mktemp("auth") / "auth_host"
     sources = sorted(str(p) for p in LIB.glob("*.cpp")) + [str(SCAN / "jpeg_scan.cpp")]
     subprocess.run(
-        ["g++", "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-fsanitize=address,undefined",
-         *INCLUDES, *sources, str(Path(__file__).with_name("auth_host.cpp")), "-o", str(exe)],
+        [
+            "g++",
+            "-std=c++17",
+            "-O1",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsanitize=address,undefined",
+            *INCLUDES,
+            *sources,
+            str(Path(__file__).with_name("auth_host.cpp")),
+            "-o",
+            str(exe),
+        ],
         check=True,
     )
     return exe
@@ -63,14 +75,25 @@ def test_image_hash_covers_exactly_the_scanned_jpeg(auth_host):
 def test_builds_for_the_atmega328p(tmp_path):
     for source in LIB.glob("*.cpp"):
         subprocess.run(
-            ["avr-g++", "-mmcu=atmega328p", "-Os", "-Wall", "-Wextra", "-Werror", *INCLUDES,
-             "-c", str(source), "-o", str(tmp_path / (source.stem + ".o"))],
+            [
+                "avr-g++",
+                "-mmcu=atmega328p",
+                "-Os",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                *INCLUDES,
+                "-c",
+                str(source),
+                "-o",
+                str(tmp_path / (source.stem + ".o")),
+            ],
             check=True,
         )
 
 
 def test_avr_build_signs_like_python():
-    """The AVR code paths (inline assembly rotations) run in simavr and agree with chalicelib.auth."""
+    """The AVR code paths (inline assembly rotations) run in simavr and agree with Python."""
     import hashlib
 
     from bench.bench_auth_mac import run_on_avr

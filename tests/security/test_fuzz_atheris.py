@@ -14,9 +14,20 @@ RUNS = {"jpeg": 100_000, "auth": 100_000}
 @pytest.mark.parametrize("target", sorted(RUNS))
 def test_no_crash(target, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "tests.security.fuzz_atheris", target, str(tmp_path / "corpus"),
-         f"-runs={RUNS[target]}", f"-artifact_prefix={tmp_path}/", "-print_final_stats=1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "tests.security.fuzz_atheris",
+            target,
+            str(tmp_path / "corpus"),
+            f"-runs={RUNS[target]}",
+            f"-artifact_prefix={tmp_path}/",
+            "-print_final_stats=1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     crashes = list(tmp_path.glob("crash-*"))
     assert result.returncode == 0 and not crashes, result.stderr[-3000:]

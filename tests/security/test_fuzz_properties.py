@@ -66,11 +66,13 @@ def mutated_jpeg(draw):
         elif op == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=8))
         elif op == "delete":
-            del data[at:at + draw(st.integers(1, 8))]
+            del data[at : at + draw(st.integers(1, 8))]
         elif op == "truncate":
             del data[at:]
         else:  # a marker where it does not belong
-            data[at:at] = bytes([0xFF, draw(st.sampled_from([0xD8, 0xD9, 0xDA, 0xC0, 0x00, 0xFF, 0xD0]))])
+            data[at:at] = bytes(
+                [0xFF, draw(st.sampled_from([0xD8, 0xD9, 0xDA, 0xC0, 0x00, 0xFF, 0xD0]))]
+            )
     return bytes(data)
 
 
@@ -100,27 +102,42 @@ def test_a_signed_header_round_trips_and_verifies(camera, counter, secret):
     message = auth.string_to_sign(
         "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
     )
-    value = f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={auth.sign(secret, message)}"
+    value = (
+        f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={auth.sign(secret, message)}"
+    )
     credential = auth.parse_camera(value)
     assert auth.verify_camera(credential, secret, "POST", "/frames", body)
 
 
-@given(ids, counters, st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
-       st.binary(max_size=64))
+@given(
+    ids,
+    counters,
+    st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
+    st.binary(max_size=64),
+)
 def test_a_forged_signature_is_forbidden(camera, counter, signature, body):
     credential = auth.CameraCredential(camera, counter, signature)
     secret = bytes(32)
-    expected = auth.sign(secret, auth.string_to_sign(
-        "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()))
+    expected = auth.sign(
+        secret,
+        auth.string_to_sign(
+            "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
+        ),
+    )
     assume(signature != expected)
     with pytest.raises(auth.Forbidden):
         auth.verify_camera(credential, secret, "POST", "/frames", body)
 
 
 @FUZZ
-@given(st.one_of(st.text(max_size=300), st.text(max_size=40).map(lambda t: "Bearer " + t),
-                 st.binary(max_size=60).map(lambda b: "Basic " + __import__("base64").b64encode(b).decode())),
-       st.one_of(st.none(), st.text(min_size=1, max_size=40)))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.text(max_size=40).map(lambda t: "Bearer " + t),
+        st.binary(max_size=60).map(lambda b: "Basic " + __import__("base64").b64encode(b).decode()),
+    ),
+    st.one_of(st.none(), st.text(min_size=1, max_size=40)),
+)
 def test_viewer_check_raises_only_its_own_errors(header, token):
     try:
         auth.verify_viewer(header, token)
@@ -129,13 +146,16 @@ def test_viewer_check_raises_only_its_own_errors(header, token):
     assert token is not None
 
 
-@pytest.mark.parametrize("damage", [
-    lambda d: d + b"\x00",  # padding after the EOI
-    lambda d: d[:-2],  # no EOI
-    lambda d: d[1:],  # no SOI
-    lambda d: d[:2] + b"\xff\xfe\x00\x01" + d[2:],  # a segment length below 2
-    lambda d: d[:2] + b"\xff\xd9",  # an EOI before any scan
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d + b"\x00",  # padding after the EOI
+        lambda d: d[:-2],  # no EOI
+        lambda d: d[1:],  # no SOI
+        lambda d: d[:2] + b"\xff\xfe\x00\x01" + d[2:],  # a segment length below 2
+        lambda d: d[:2] + b"\xff\xd9",  # an EOI before any scan
+    ],
+)
 def test_the_oracle_rejects_what_must_not_be_stored(damage):
     from tests.security.jpeg_check import Malformed
 

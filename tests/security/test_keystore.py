@@ -32,7 +32,9 @@ def test_file_store_reads_and_reloads_on_change(tmp_path):
 
 def test_malformed_entries_are_skipped_without_showing_the_value(tmp_path, caplog):
     path = tmp_path / "secrets.json"
-    write(path, {"cam-1": "zz-not-hex-zz", "Bad/Id": SECRET_HEX, "short": "11" * 16, "ok": SECRET_HEX})
+    write(
+        path, {"cam-1": "zz-not-hex-zz", "Bad/Id": SECRET_HEX, "short": "11" * 16, "ok": SECRET_HEX}
+    )
     with caplog.at_level(logging.WARNING):
         cameras = keystore.from_env({"SECRETS_FILE": str(path)}).get().cameras
     assert list(cameras) == ["ok"]
@@ -52,17 +54,25 @@ def test_unconfigured_store_refuses():
 
 
 def ssm_page(params, next_token=None):
-    page = {"Parameters": [{"Name": k, "Value": v, "Type": "SecureString"} for k, v in params.items()]}
+    page = {
+        "Parameters": [{"Name": k, "Value": v, "Type": "SecureString"} for k, v in params.items()]
+    }
     if next_token:
         page["NextToken"] = next_token
     return page
 
 
 def test_ssm_store_pages_decrypts_and_caches():
-    ssm = boto3.client("ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ssm = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     expected = {"Path": "/stopmotion/dev", "Recursive": True, "WithDecryption": True}
     with Stubber(ssm) as stub:
-        stub.add_response("get_parameters_by_path", ssm_page({"/stopmotion/dev/cameras/cam-1": SECRET_HEX}, "t"), expected)
+        stub.add_response(
+            "get_parameters_by_path",
+            ssm_page({"/stopmotion/dev/cameras/cam-1": SECRET_HEX}, "t"),
+            expected,
+        )
         stub.add_response(
             "get_parameters_by_path",
             ssm_page({"/stopmotion/dev/viewer": "tok", "/stopmotion/dev/other": "x"}),
@@ -75,7 +85,9 @@ def test_ssm_store_pages_decrypts_and_caches():
 
 
 def test_ssm_failure_is_unavailable():
-    ssm = boto3.client("ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ssm = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     with Stubber(ssm) as stub:
         stub.add_client_error("get_parameters_by_path", "ThrottlingException")
         store = keystore.from_env({"SECRETS_SSM_PATH": "/stopmotion/dev"}, ssm_client=ssm)

@@ -16,16 +16,22 @@ SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[2] / "o
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_no_server_errors(case, local_stack, cameras):
     headers = {}
     if case.method == "POST":
         body = case.body if isinstance(case.body, bytes) else b""
         if len(body) % 2 == 0:
             headers["Authorization"] = auth.camera_authorization(
-                cameras.secret("schemathesis"), "schemathesis",
-                cameras.counters.setdefault("schemathesis", 0) + 1, body)
+                cameras.secret("schemathesis"),
+                "schemathesis",
+                cameras.counters.setdefault("schemathesis", 0) + 1,
+                body,
+            )
             cameras.counters["schemathesis"] += 1
     elif case.path != "/health":
         headers.update(cameras.viewer())

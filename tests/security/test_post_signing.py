@@ -19,12 +19,21 @@ def answer(capsys):
     return int(out.split()[1]), json.loads(out.partition("\r\n\r\n")[2])
 
 
-def test_signed_posts_count_up_and_a_resend_is_idempotent(local_stack, sample_frame, tmp_path, capsys):
+def test_signed_posts_count_up_and_a_resend_is_idempotent(
+    local_stack, sample_frame, tmp_path, capsys
+):
     cameras_for(local_stack).secret("post-signed")
     source = tmp_path / "frame.jpg"
     source.write_bytes(sample_frame)
-    common = [str(source), "--url", f"{local_stack.api_url}/frames", "--camera", "post-signed",
-              "--secrets-file", str(local_stack.secrets_file)]
+    common = [
+        str(source),
+        "--url",
+        f"{local_stack.api_url}/frames",
+        "--camera",
+        "post-signed",
+        "--secrets-file",
+        str(local_stack.secrets_file),
+    ]
     assert run_post(*common) == 0
     first = answer(capsys)
     assert run_post(*common) == 0

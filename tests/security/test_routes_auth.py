@@ -11,8 +11,13 @@ from chalicelib import auth
 from stopmotion.camera import FileSecrets, new_camera_secret
 from tests.conftest import cameras_for, make_jpeg
 
-ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3",
-       "SECRETS_FILE"]
+ENV = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL_S3",
+    "SECRETS_FILE",
+]
 FRAME = make_jpeg(32, 24, seed=6)
 OTHER = make_jpeg(32, 24, seed=7)
 
@@ -53,7 +58,9 @@ def post(client, body, authorization=None, **headers):
 
 
 def test_the_key_names_the_verified_camera_not_the_header(client, cameras, frames):
-    response = post(client, FRAME, cameras.authorization("auth-a", FRAME), **{"X-Camera-Id": "evil"})
+    response = post(
+        client, FRAME, cameras.authorization("auth-a", FRAME), **{"X-Camera-Id": "evil"}
+    )
     assert response.status_code == 201
     assert response.json_body["camera"] == "auth-a"
     assert response.json_body["key"].startswith("frames/auth-a/")
@@ -69,7 +76,10 @@ def test_a_retry_answers_200_with_the_same_key_and_stores_one_frame(client, came
 
 
 def test_same_counter_other_body_is_a_replay(client, cameras, frames):
-    assert post(client, FRAME, cameras.authorization("auth-replay", FRAME, counter=3)).status_code == 201
+    assert (
+        post(client, FRAME, cameras.authorization("auth-replay", FRAME, counter=3)).status_code
+        == 201
+    )
     response = post(client, OTHER, cameras.authorization("auth-replay", OTHER, counter=3))
     assert response.status_code == 403
     assert response.json_body["Code"] == "Replayed"
@@ -77,14 +87,22 @@ def test_same_counter_other_body_is_a_replay(client, cameras, frames):
 
 
 def test_an_older_counter_is_stale(client, cameras, frames):
-    assert post(client, FRAME, cameras.authorization("auth-stale", FRAME, counter=10)).status_code == 201
+    assert (
+        post(client, FRAME, cameras.authorization("auth-stale", FRAME, counter=10)).status_code
+        == 201
+    )
     response = post(client, OTHER, cameras.authorization("auth-stale", OTHER, counter=9))
     assert (response.status_code, response.json_body["Code"]) == (403, "Stale")
-    assert post(client, OTHER, cameras.authorization("auth-stale", OTHER, counter=12)).status_code == 201
+    assert (
+        post(client, OTHER, cameras.authorization("auth-stale", OTHER, counter=12)).status_code
+        == 201
+    )
     assert len(frames("auth-stale")) == 2
 
 
-def test_a_crash_between_claim_and_frame_is_healed_by_the_retry(client, cameras, frames, local_stack):
+def test_a_crash_between_claim_and_frame_is_healed_by_the_retry(
+    client, cameras, frames, local_stack
+):
     first = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1)).json_body
     local_stack.s3_client().delete_object(Bucket=local_stack.bucket, Key=first["key"])
     again = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1))
