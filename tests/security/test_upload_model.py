@@ -1,5 +1,5 @@
 """Signed uploads against a model (hypothesis): any sequence of (counter, body) from one camera,
-on a real S3-compatible server, gets exactly the answers the claim rules say, one frame per claim."""
+on a real S3-compatible server, gets the answers the claim rules say and one frame per claim."""
 
 import itertools
 import json
