@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib import naming
 from chalicelib.auth import Replayed, Stale
 from chalicelib.errors import StorageUnavailable
 
@@ -29,6 +30,10 @@ class Claim:
 
 def claim_key(camera: str, key_id: str, counter: int) -> str:
     return f"{PREFIX}/{camera}/{key_id}/{counter:010d}"
+
+
+def _frame_key(key: object) -> bool:
+    return isinstance(key, str) and naming.parse_key(key) is not None
 
 
 def _code(err: ClientError) -> str:
@@ -52,7 +57,7 @@ class Claims:
                 earlier = self._read(name)  # lost a race to another request with this counter
         except (BotoCoreError, ClientError) as err:
             raise StorageUnavailable(f"claim store unavailable: {type(err).__name__}") from None
-        if earlier is None or earlier.get("sha256") != sha256 or not earlier.get("key"):
+        if earlier is None or earlier.get("sha256") != sha256 or not _frame_key(earlier.get("key")):
             raise Replayed(f"counter {counter} was already used for another frame")
         return Claim(str(earlier["key"]), fresh=False)
 

@@ -54,7 +54,13 @@ def read_file(path: Path) -> Secrets:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise SecretsUnavailable(f"secrets file {path} unreadable: {type(err).__name__}") from None
-    return Secrets(parse_cameras(data.get("cameras", {})), data.get("viewer") or None)
+    cameras = data.get("cameras", {}) if isinstance(data, dict) else None
+    if not isinstance(cameras, dict):
+        raise SecretsUnavailable(
+            f"secrets file {path} is not {{'cameras': {{...}}, 'viewer': ...}}"
+        )
+    viewer = data.get("viewer")
+    return Secrets(parse_cameras(cameras), viewer if isinstance(viewer, str) and viewer else None)
 
 
 def read_ssm(ssm, path: str) -> Secrets:

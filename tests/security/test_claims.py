@@ -8,6 +8,8 @@ from chalicelib import auth
 from chalicelib.claims import Claims, claim_key
 
 _cameras = itertools.count()
+K1 = "frames/x/2026/01/01/20260101T000000.000Z-0001.jpg"
+K2 = "frames/x/2026/01/01/20260101T000001.000Z-0002.jpg"
 
 
 @pytest.fixture
@@ -21,48 +23,57 @@ def camera():
 
 
 def test_first_claim_is_fresh_and_stored(claims, s3, camera):
-    got = claims.claim(camera, "k1", 5, "aa", "frames/x/1.jpg")
-    assert got.fresh and got.key == "frames/x/1.jpg"
+    got = claims.claim(camera, "k1", 5, "aa", K1)
+    assert got.fresh and got.key == K1
     body = s3.get_object(Bucket="frames", Key=f"claims/{camera}/k1/0000000005")["Body"].read()
     assert b'"sha256": "aa"' in body
 
 
 def test_retry_with_same_body_returns_the_claimed_key(claims, camera):
-    claims.claim(camera, "k1", 5, "aa", "frames/x/1.jpg")
-    again = claims.claim(camera, "k1", 5, "aa", "frames/x/2.jpg")
-    assert not again.fresh and again.key == "frames/x/1.jpg"
+    claims.claim(camera, "k1", 5, "aa", K1)
+    again = claims.claim(camera, "k1", 5, "aa", K2)
+    assert not again.fresh and again.key == K1
 
 
 def test_same_counter_other_body_is_a_replay(claims, camera):
-    claims.claim(camera, "k1", 5, "aa", "frames/x/1.jpg")
+    claims.claim(camera, "k1", 5, "aa", K1)
     with pytest.raises(auth.Replayed):
-        claims.claim(camera, "k1", 5, "bb", "frames/x/2.jpg")
+        claims.claim(camera, "k1", 5, "bb", K2)
 
 
 def test_lower_counter_is_stale_but_gaps_are_fine(claims, camera):
-    claims.claim(camera, "k1", 5, "aa", "k")
-    claims.claim(camera, "k1", 9, "bb", "k")  # frames whose upload gave up leave gaps
+    claims.claim(camera, "k1", 5, "aa", K1)
+    claims.claim(camera, "k1", 9, "bb", K1)  # frames whose upload gave up leave gaps
     with pytest.raises(auth.Stale):
-        claims.claim(camera, "k1", 7, "cc", "k")
-    assert claims.claim(camera, "k1", 5, "aa", "k").fresh is False  # an old retry still answers
+        claims.claim(camera, "k1", 7, "cc", K1)
+    assert claims.claim(camera, "k1", 5, "aa", K1).fresh is False  # an old retry still answers
 
 
 def test_counters_compare_as_numbers_not_text(claims, camera):
-    claims.claim(camera, "k1", 10, "aa", "k")
+    claims.claim(camera, "k1", 10, "aa", K1)
     with pytest.raises(auth.Stale):
-        claims.claim(camera, "k1", 9, "bb", "k")
-    assert claims.claim(camera, "k1", 4294967295, "cc", "k").fresh
+        claims.claim(camera, "k1", 9, "bb", K1)
+    assert claims.claim(camera, "k1", 4294967295, "cc", K1).fresh
 
 
 def test_new_secret_starts_a_new_counter_space(claims, camera):
-    claims.claim(camera, "k1", 500, "aa", "k")
-    assert claims.claim(camera, "k2", 1, "bb", "k").fresh  # EEPROM erased, secret rotated
+    claims.claim(camera, "k1", 500, "aa", K1)
+    assert claims.claim(camera, "k2", 1, "bb", K1).fresh  # EEPROM erased, secret rotated
 
 
 def test_cameras_do_not_share_counters(claims, camera):
-    claims.claim(camera, "k1", 500, "aa", "k")
-    assert claims.claim(camera + "x", "k1", 1, "bb", "k").fresh
+    claims.claim(camera, "k1", 500, "aa", K1)
+    assert claims.claim(camera + "x", "k1", 1, "bb", K1).fresh
 
 
 def test_claim_key_is_zero_padded():
     assert claim_key("c", "k", 42) == "claims/c/k/0000000042"
+
+
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[1]", b'{"key": 5, "sha256": "aa"}', b'{"key": "../x", "sha256": "aa"}']
+)
+def test_a_damaged_claim_refuses_the_counter(claims, s3, camera, body):
+    s3.put_object(Bucket="frames", Key=claim_key(camera, "k1", 3), Body=body)
+    with pytest.raises(auth.Replayed):
+        claims.claim(camera, "k1", 3, "aa", K1)

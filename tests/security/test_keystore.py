@@ -110,3 +110,17 @@ def test_ttl_expiry_reloads():
     cached.get()
     cached.get()
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    "text", ["[]", '{"cameras": []}', '"x"', '{"cameras": {"a": 5}, "viewer": 7}']
+)
+def test_a_malformed_file_is_unavailable_or_skipped_never_a_crash(tmp_path, text):
+    path = tmp_path / "secrets.json"
+    path.write_text(text)
+    store = keystore.from_env({"SECRETS_FILE": str(path)})
+    try:
+        secrets = store.get()
+    except keystore.SecretsUnavailable:
+        return
+    assert secrets.cameras == {} and secrets.viewer is None
