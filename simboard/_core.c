@@ -13,6 +13,7 @@
 #include <simavr/avr_twi.h>
 #include <simavr/avr_uart.h>
 #include <simavr/avr_ioport.h>
+#include <simavr/avr_eeprom.h>
 
 enum { TWCR = 0xBC, TWINT_BIT = 0x80, TWDR = 0xBB, SPDR = 0x4E, SPCR = 0x4C, SPSR = 0x4D, DDRB = 0x24, PORTB = 0x25, DDRD = 0x2A, PORTD = 0x2B };
 
@@ -170,3 +171,10 @@ uint64_t sb_cycle(board *b) { return b->avr->cycle; }
 uint64_t sb_spi_bytes(board *b) { return b->spi_bytes; }
 uint8_t *sb_sram(board *b) { return b->avr->data; }
 uint16_t sb_pc(board *b) { return (uint16_t)b->avr->pc; }
+
+/* The 1 KB EEPROM, so a harness can keep it across boards as a real board keeps it across resets. */
+void sb_eeprom(board *b, uint8_t *image, int write)
+{
+	avr_eeprom_desc_t desc = { .ee = image, .offset = 0, .size = 1024 };
+	avr_ioctl(b->avr, write ? AVR_IOCTL_EEPROM_SET : AVR_IOCTL_EEPROM_GET, &desc);
+}

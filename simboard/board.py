@@ -27,7 +27,8 @@ class BoardError(AssertionError):
 
 
 class Board:
-    def __init__(self, elf: Path, camera: Camera, network: Network, heap_start: int | None = None):
+    def __init__(self, elf: Path, camera: Camera, network: Network, heap_start: int | None = None,
+                 eeprom: bytes | None = None):
         self.camera, self.network = camera, network
         self.chip = W5500(network)
         network.chip = self.chip
@@ -37,6 +38,8 @@ class Board:
         self._line = bytearray()
         self.bus_conflicts = 0
         self.core = Core(elf, self._spi, camera.twi, self._uart, self._cs)
+        if eeprom is not None:
+            self.core.eeprom = eeprom
         self.heap_start = heap_start
         if heap_start is not None:
             self.core.poke(heap_start, bytes([PAINT]) * (RAMEND + 1 - heap_start))

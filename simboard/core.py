@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 F_CPU = 16_000_000
-SRAM_START, RAMEND = 0x100, 0x8FF
+SRAM_START, RAMEND, EEPROM_SIZE = 0x100, 0x8FF, 1024
 CPU_DONE, CPU_CRASHED = 5, 6  # simavr's cpu_Done / cpu_Crashed
 
 _SOURCE = Path(__file__).with_name("_core.c")
@@ -45,6 +45,7 @@ def _library() -> ctypes.CDLL:
     lib.sb_run.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
     for name in ("sb_stop", "sb_cycle", "sb_spi_bytes", "sb_sram", "sb_pc"):
         getattr(lib, name).argtypes = [ctypes.c_void_p]
+    lib.sb_eeprom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     lib.sb_cycle.restype = lib.sb_spi_bytes.restype = ctypes.c_uint64
     lib.sb_sram.restype = ctypes.POINTER(ctypes.c_uint8)
     lib.sb_pc.restype = ctypes.c_uint16
@@ -87,6 +88,18 @@ class Core:
 
     def peek(self, address: int, length: int = 1) -> bytes:
         return bytes(self._data[address : address + length])
+
+    @property
+    def eeprom(self) -> bytes:
+        image = ctypes.create_string_buffer(EEPROM_SIZE)
+        self._lib.sb_eeprom(self._board, image, 0)
+        return image.raw
+
+    @eeprom.setter
+    def eeprom(self, image: bytes) -> None:
+        if len(image) != EEPROM_SIZE:
+            raise ValueError(f"EEPROM image must be {EEPROM_SIZE} bytes")
+        self._lib.sb_eeprom(self._board, ctypes.create_string_buffer(bytes(image), EEPROM_SIZE), 1)
 
     def poke(self, address: int, data: bytes) -> None:
         for i, value in enumerate(data):

@@ -13,6 +13,8 @@ import struct
 import threading
 from dataclasses import dataclass, field
 
+IO_TIMEOUT_S = 60  # a stuck peer ends its connection thread instead of keeping it forever
+
 
 @dataclass
 class Request:
@@ -45,7 +47,14 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc) -> None:
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave it waiting on
+        # a descriptor number the next proxy may reuse, and it would steal that proxy's clients.
+        try:
+            self._server.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._server.close()
+        self._thread.join(5)
 
     def _accept(self) -> None:
         while True:
@@ -61,6 +70,7 @@ class FaultProxy:
     def _serve(self, client: socket.socket, index: int) -> None:
         record = self.requests[index]
         upstream = None
+        client.settimeout(IO_TIMEOUT_S)
         try:
             data = b""
             while b"\r\n\r\n" not in data:
@@ -73,7 +83,7 @@ class FaultProxy:
             record.content_length = int(record.header("Content-Length") or 0)
             status = self.canned.get(index)
             if status is None:
-                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), IO_TIMEOUT_S)
                 upstream.sendall(head + b"\r\n\r\n")
             record.body_bytes = len(body)
             if upstream:

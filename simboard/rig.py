@@ -16,9 +16,10 @@ from simboard.services import API_IP, Dhcp, Dns
 @contextlib.contextmanager
 def rig(elf: Path, heap_start: int, camera: Camera, api_port: int, host: str, http_port: int = 80,
         link: Link = LAN, dhcp: Dhcp | None = None, dns: Dns | None = None,
-        faults: Faults | None = None, canned: dict | None = None):
+        faults: Faults | None = None, canned: dict | None = None, eeprom: bytearray | None = None):
     """Yields (board, proxy). `host` resolves to a documentation address; TCP port `http_port`
-    there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1."""
+    there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1. `eeprom` (1 KB) is
+    loaded into the board and updated from it afterwards, like the chip that keeps it."""
     dhcp = dhcp or Dhcp()
     dns = dns or Dns()
     dns.hosts.setdefault(host, API_IP)
@@ -26,9 +27,11 @@ def rig(elf: Path, heap_start: int, camera: Camera, api_port: int, host: str, ht
         network = Network(clock=None, link=link, tcp_ports={http_port: proxy.port},
                           services={67: dhcp, 53: dns}, faults=faults or Faults())
         network.lease = dhcp.leased
-        board = Board(elf, camera, network, heap_start=heap_start)
+        board = Board(elf, camera, network, heap_start=heap_start, eeprom=eeprom)
         try:
             yield board, proxy
         finally:
+            if eeprom is not None:
+                eeprom[:] = board.core.eeprom
             for link_ in network.tcp:
                 link_.close()

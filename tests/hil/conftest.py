@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,17 +18,40 @@ import pytest
 
 from simboard import firmware
 from simboard.rig import rig
+from stopmotion.camera import FileSecrets
 
 CONFIG = Path(__file__).with_name("config.h")
 CAMERA_ID = "hil-cam"  # must match CAMERA_ID in config.h
 HOST = "frames.stopmotion.test"  # must match the host in config.h
+SETTLE_S = 2.0
 
 
 @pytest.fixture(scope="session")
 def hil_elf(tmp_path_factory):
     """(ELF path, start of free SRAM) of the real firmware built with the test config."""
     elf = firmware.build(CONFIG, tmp_path_factory.mktemp("hil-build"))
-    return elf, firmware.symbol(elf, "__heap_start")
+    return elf, firmware.static_ram_end(elf)
+
+
+def config_secret() -> bytes:
+    """The camera secret compiled into the test firmware, from config.h."""
+    body = re.search(r"#define CONFIG_CAMERA_SECRET \{([^}]*)\}", CONFIG.read_text()).group(1)
+    return bytes(int(value, 16) for value in body.split(","))
+
+
+@pytest.fixture(scope="session")
+def hil_stack(local_stack):
+    """The shared local stack, knowing the test camera's secret."""
+    store = FileSecrets(local_stack.secrets_file)
+    store.set_camera(CAMERA_ID, config_secret(), replace=CAMERA_ID in store.load()["cameras"])
+    return local_stack
+
+
+@pytest.fixture(scope="session")
+def eeprom():
+    """The board's EEPROM, kept across scenarios as the chip keeps it across resets (the signed
+    request counter lives there; the service refuses a counter it has seen)."""
+    return bytearray(b"\xff" * 1024)
 
 
 @dataclass
@@ -48,25 +72,28 @@ def stored_frames(stack) -> dict:
 
 
 @pytest.fixture
-def scenario(hil_elf, local_stack, request):
+def scenario(hil_elf, hil_stack, eeprom, request):
     """Run a scenario: scenario(camera, drive, **rig options) -> Outcome. `drive(board, proxy)`
     runs the board until what the scenario waits for; frames stored meanwhile are returned."""
     elf, heap_start = hil_elf
 
     def run(camera, drive, **options) -> Outcome:
-        before = stored_frames(local_stack)
+        stack = hil_stack
+        before = stored_frames(stack)
         started = time.monotonic()
-        with rig(elf, heap_start, camera, local_stack.api_port, HOST, **options) as (board, proxy):
+        with rig(elf, heap_start, camera, stack.api_port, HOST, eeprom=eeprom,
+                 **options) as (board, proxy):
             try:
                 drive(board, proxy)
+                board.run(SETTLE_S)  # let the firmware finish; a duplicate upload would show here
             except BaseException:
                 print(board.log_text())
                 raise
             outcome = Outcome(board, proxy)
             wall = time.monotonic() - started
-            s3 = local_stack.s3_client()
-            for key in sorted(stored_frames(local_stack) - before):
-                obj = s3.get_object(Bucket=local_stack.bucket, Key=key)
+            s3 = stack.s3_client()
+            for key in sorted(stored_frames(stack) - before):
+                obj = s3.get_object(Bucket=stack.bucket, Key=key)
                 outcome.stored.append((key, obj["Body"].read(), obj["Metadata"]))
             _report(request.node.name, board, wall)
             print(board.log_text())
