@@ -78,9 +78,10 @@ class Board:
     # --- running ---------------------------------------------------------------------------
     def run(self, seconds: float, until=None) -> bool:
         """Run for `seconds` of simulated time, or until `until()` is true (then return True)."""
-        end = self.now() + seconds
-        while self.now() < end:
-            self.core.run_until(int(min(end, self.now() + STEP) * F_CPU))
+        end = self.core.cycle + round(seconds * F_CPU)  # whole cycles: no float creep at the end
+        step = round(STEP * F_CPU)
+        while self.core.cycle < end:
+            self.core.run_until(min(end, self.core.cycle + step))
             self.network.poll()
             self._hold_to_wall_time()
             if until is not None and until():
