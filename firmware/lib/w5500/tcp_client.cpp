@@ -83,7 +83,7 @@ NetError TcpClient::write(const uint8_t* data, uint16_t n, uint32_t stall_ms) {
 }
 
 NetError TcpClient::flush(uint32_t timeout_ms) {
-  const uint16_t size = (uint16_t)kTxKb[S] << 10;
+  const uint16_t size = (uint16_t)kTxKb << 10;
   const uint32_t start = millis();
   for (;;) {
     wdt_reset();

@@ -90,14 +90,12 @@ bool reset() {
     if (millis() - start > 100) return false;
   }
   if (read8(kVERSIONR, 0) != 0x04) return false;
-  for (uint8_t s = 0; s < 8; ++s) {  // release all memory before handing it out
+  for (uint8_t s = 1; s < 8; ++s) {  // release the other sockets' memory before handing it out
     write8(kSnTXBUF_SIZE, reg_block(s), 0);
     write8(kSnRXBUF_SIZE, reg_block(s), 0);
   }
-  for (uint8_t s = 0; s < 2; ++s) {
-    write8(kSnTXBUF_SIZE, reg_block(s), kTxKb[s]);
-    write8(kSnRXBUF_SIZE, reg_block(s), kRxKb[s]);
-  }
+  write8(kSnTXBUF_SIZE, reg_block(0), kTxKb);
+  write8(kSnRXBUF_SIZE, reg_block(0), kRxKb);
   write16(kRTR, 0, 2000);  // 200 ms first retransmission timeout (units of 100 us)
   write8(kRCR, 0, 8);      // retransmissions before Sn_IR TIMEOUT
   return true;
@@ -129,13 +127,13 @@ uint16_t rx_available(uint8_t s) { return read16_stable(kSnRX_RSR, reg_block(s))
 
 void tx_append(uint8_t s, const uint8_t* src, uint16_t n) {
   const uint16_t ptr = read16(kSnTX_WR, reg_block(s));
-  buffer_io(tx_block(s), kTxKb[s], ptr, const_cast<uint8_t*>(src), n, true);
+  buffer_io(tx_block(s), kTxKb, ptr, const_cast<uint8_t*>(src), n, true);
   write16(kSnTX_WR, reg_block(s), (uint16_t)(ptr + n));
 }
 
 void rx_take(uint8_t s, uint8_t* dst, uint16_t n) {
   const uint16_t ptr = read16(kSnRX_RD, reg_block(s));
-  buffer_io(rx_block(s), kRxKb[s], ptr, dst, n, false);
+  buffer_io(rx_block(s), kRxKb, ptr, dst, n, false);
   write16(kSnRX_RD, reg_block(s), (uint16_t)(ptr + n));
 }
 
