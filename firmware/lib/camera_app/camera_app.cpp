@@ -154,7 +154,10 @@ void CameraApp::poll() {
   } else if (phase_ == kIdle && elapsed_at_least(now, net_try_ms_, kNetworkRetryMs)) {
     bring_up_network();
   }
-  if (!elapsed_at_least(millis(), wait_from_ms_, wait_ms_)) return;
+  if (wait_ms_) {
+    if (!elapsed_at_least(millis(), wait_from_ms_, wait_ms_)) return;
+    wait_ms_ = 0;  // done: a stale start time must not block again after millis() wraps
+  }
   switch (phase_) {
     case kIdle:
       if (schedule_.due(millis())) {
@@ -169,12 +172,15 @@ void CameraApp::poll() {
 }
 
 void CameraApp::capture() {
-  log_frame(frame_);
   CaptureError err = CaptureError::kTimeout;
   uint8_t digest[auth::Sha256::kDigestSize];
   if (camera_ok_ || (camera_ok_ = bring_up_camera())) err = capture_hashed(digest);
   if (err == CaptureError::kNone) {
-    if (cfg_.secret_length) sign_frame(digest);
+    if (cfg_.secret_length) {
+      log_frame(frame_);
+      sign_frame(digest);
+    }
+    log_frame(frame_);
     Serial.print(F("captured, JPEG "));
     Serial.print(frame_extent_.length);
     Serial.print(F(" bytes at "));
@@ -186,6 +192,7 @@ void CameraApp::capture() {
     first_try_ms_ = millis();
     return;
   }
+  log_frame(frame_);
   Serial.print(F("capture failed: "));
   print_P(camera_ok_ ? capture_error_name(err) : PSTR("camera not ready"));
   camera_ok_ = false;  // set the camera up again before the next try
@@ -238,7 +245,12 @@ void CameraApp::upload() {
   const uint32_t started = millis();
   uint8_t ip[4];
   UploadResult r = {UploadError::kConnect, 0};
-  if ((dhcp_.bound() || bring_up_network()) && resolve_host(ip)) {
+  const char* no_route_P = nullptr;  // why the upload could not even start
+  if (!dhcp_.bound() && !bring_up_network()) {
+    no_route_P = PSTR("no network address (DHCP)");
+  } else if (!resolve_host(ip)) {
+    no_route_P = PSTR("host not resolved (DNS)");
+  } else {
     char authorization[auth::kAuthorizationMax + 1];
     const HttpHeader credential = {kAuthorization, authorization};
     const uint8_t n_extra = cfg_.secret_length ? 1 : 0;
@@ -256,7 +268,9 @@ void CameraApp::upload() {
   Serial.print(failures_);
   Serial.print(F(": "));
   HttpVerdict verdict = HttpVerdict::kRetry;
-  if (r.error == UploadError::kNone) {
+  if (no_route_P) {
+    print_P(no_route_P);
+  } else if (r.error == UploadError::kNone) {
     verdict = http_verdict(r.status);
     Serial.print(F("HTTP "));
     Serial.print(r.status);
