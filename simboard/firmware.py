@@ -3,6 +3,7 @@ and read the symbols the harness needs from the ELF."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -42,3 +43,11 @@ def static_ram_end(elf: Path) -> int:
         except KeyError:
             pass
     raise KeyError(f"no end-of-static-RAM symbol in {elf}")
+
+
+def camera_secret(config: Path) -> bytes:
+    """The CONFIG_CAMERA_SECRET bytes ({0x.., ...}) of a config header."""
+    match = re.search(r"#define CONFIG_CAMERA_SECRET \{([^}]*)\}", config.read_text())
+    if not match or not match.group(1).strip():
+        raise ValueError(f"{config} sets no CONFIG_CAMERA_SECRET bytes")
+    return bytes(int(value, 16) for value in match.group(1).split(","))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,17 +32,11 @@ def hil_elf(tmp_path_factory):
     return elf, firmware.static_ram_end(elf)
 
 
-def config_secret() -> bytes:
-    """The camera secret compiled into the test firmware, from config.h."""
-    body = re.search(r"#define CONFIG_CAMERA_SECRET \{([^}]*)\}", CONFIG.read_text()).group(1)
-    return bytes(int(value, 16) for value in body.split(","))
-
-
 @pytest.fixture(scope="session")
 def hil_stack(local_stack):
     """The shared local stack, knowing the test camera's secret."""
     store = FileSecrets(local_stack.secrets_file)
-    store.set_camera(CAMERA_ID, config_secret(), replace=CAMERA_ID in store.load()["cameras"])
+    store.set_camera(CAMERA_ID, firmware.camera_secret(CONFIG), replace=CAMERA_ID in store.load()["cameras"])
     return local_stack
 
 
