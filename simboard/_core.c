@@ -4,6 +4,7 @@
  * the Python peripheral models set, and fixes SPI timing. Compiled by simboard/core.py.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <simavr/sim_avr.h>
 #include <simavr/sim_elf.h>
@@ -125,6 +126,7 @@ board *sb_open(const char *elf, uint32_t freq, spi_fn spi, twi_fn twi, byte_fn u
 	b->avr->log = 0;
 	fw.frequency = freq;
 	avr_load_firmware(b->avr, &fw);
+	fflush(stdout);   /* simavr prints what it loaded; core.py sends that to /dev/null */
 	b->avr->frequency = freq;
 	b->avr->sleep = no_sleep;
 	b->spi = spi; b->twi = twi; b->uart = uart; b->cs = cs;

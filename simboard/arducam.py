@@ -26,7 +26,7 @@ def twi_message(msg: int, addr: int, data: int) -> int:
 
 @dataclass
 class Camera:
-    jpeg: bytes
+    jpeg: bytes | list  # one frame, or frames served in turn, one per completed capture
     dummy_byte: bool = False
     padding: int = 4096
     capture: str = "ok"
@@ -123,7 +123,9 @@ class Camera:
             return False
         if self._pending:
             self._pending = False
-            self.fifo = self.jpeg + bytes(range(256)) * (self.padding // 256) + bytes(self.padding % 256)
+            frames = self.jpeg if isinstance(self.jpeg, list) else [self.jpeg]
+            jpeg = frames[self.frames_served % len(frames)]
+            self.fifo = jpeg + bytes(range(256)) * (self.padding // 256) + bytes(self.padding % 256)
             self.read_pointer, self._dummy_due = 0, True
             self.frames_served += 1
         return True

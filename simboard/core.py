@@ -9,10 +9,12 @@ scenario in the same process, one after the other).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 F_CPU = 16_000_000
@@ -52,6 +54,19 @@ def _library() -> ctypes.CDLL:
     return lib
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 class Core:
     """One ATmega328P at 16 MHz running an ELF, its buses wired to the given callables."""
 
@@ -59,7 +74,8 @@ class Core:
         self._lib = _library()
         # Keep the ctypes thunks alive as long as the core: C holds raw pointers to them.
         self._callbacks = (SPI_FN(spi), TWI_FN(twi), BYTE_FN(uart), BYTE_FN(cs))
-        self._board = self._lib.sb_open(str(elf).encode(), F_CPU, *self._callbacks)
+        with _quiet_stdout():  # simavr's loader prints "Loaded N .text ..." with printf
+            self._board = self._lib.sb_open(str(elf).encode(), F_CPU, *self._callbacks)
         if not self._board:
             raise SimulatorError(f"simavr could not load {elf}")
         self._data = self._lib.sb_sram(self._board)
