@@ -59,6 +59,7 @@ bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSin
   arduchip::rewind();
   uint32_t skip = frame.start;  // the dummy byte, if the module sends one
   uint32_t left = frame.length;
+  uint8_t last = 0;  // last byte handed over, for an end marker split across chunks
   while (left) {
     wdt_reset();
     const uint32_t want = skip + left;
@@ -67,7 +68,16 @@ bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSin
     const uint16_t from = skip < n ? (uint16_t)skip : n;
     skip -= from;
     const uint16_t part = (uint16_t)(n - from);
-    if (part && !sink(context, buf + from, part)) return false;
+    if (part == 0) continue;
+    const uint8_t* data = buf + from;
+    // The bytes must be where the scan found them: FF D8 first, FF D9 last. If not (the read
+    // pointer did not rewind), stop before the body is complete, so no server takes it for a frame.
+    if (left == frame.length && part >= 2 && (data[0] != 0xFF || data[1] != 0xD8)) return false;
+    if (left == part && (data[part - 1] != 0xD9 || (part >= 2 ? data[part - 2] : last) != 0xFF)) {
+      return false;
+    }
+    last = data[part - 1];
+    if (!sink(context, data, part)) return false;
     left -= part;
   }
   return true;

@@ -29,6 +29,8 @@ typedef bool (*FrameSink)(void* context, const uint8_t* data, uint16_t n);
 
 // Reads the captured frame again from the FIFO, exactly its bytes from FF D8 through FF D9, and
 // hands them to sink (the upload; a body hash for signed requests). One burst transaction per
-// buffer-full, because the SPI bus is shared with the W5500. False if the sink stopped.
+// buffer-full, because the SPI bus is shared with the W5500. False if the sink stopped, or if the
+// FIFO no longer starts with FF D8 / ends with FF D9 where the scan found them (the last chunk is
+// then withheld, so a receiver never gets a complete body that is not the JPEG).
 bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSink sink,
                   void* context);

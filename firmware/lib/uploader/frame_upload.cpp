@@ -12,6 +12,7 @@ const char* upload_error_name(UploadError e) {
     case UploadError::kNoResponse: return PSTR("no response");
     case UploadError::kBadResponse: return PSTR("malformed response");
     case UploadError::kHeadTooLarge: return PSTR("request head too large");
+    case UploadError::kFrameLost: return PSTR("frame not found again in the FIFO, body withheld");
     default: return PSTR("ok");
   }
 }
@@ -21,11 +22,13 @@ namespace {
 struct BodySink {
   TcpClient* tcp;
   uint32_t stall_ms;
+  bool failed;
 };
 
 bool send_chunk(void* context, const uint8_t* data, uint16_t n) {
   BodySink* body = static_cast<BodySink*>(context);
-  return body->tcp->write(data, n, body->stall_ms) == NetError::kNone;
+  body->failed = body->tcp->write(data, n, body->stall_ms) != NetError::kNone;
+  return !body->failed;
 }
 
 UploadResult read_status(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint16_t cap) {
@@ -56,11 +59,13 @@ UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTa
     return {UploadError::kConnect, 0};
   }
   UploadResult result = {UploadError::kSend, 0};
-  BodySink sink = {&tcp, t.send_ms};
-  if (tcp.write(buf, head, t.send_ms) == NetError::kNone &&
-      stream_frame(frame, buf, cap, send_chunk, &sink) &&
-      tcp.flush(t.send_ms) == NetError::kNone) {
-    result = read_status(tcp, t.response_ms, buf, cap);
+  BodySink sink = {&tcp, t.send_ms, false};
+  if (tcp.write(buf, head, t.send_ms) == NetError::kNone) {
+    if (!stream_frame(frame, buf, cap, send_chunk, &sink)) {
+      if (!sink.failed) result.error = UploadError::kFrameLost;
+    } else if (tcp.flush(t.send_ms) == NetError::kNone) {
+      result = read_status(tcp, t.response_ms, buf, cap);
+    }
   }
   tcp.close();
   return result;
