@@ -36,9 +36,21 @@ SRAM_GOAL = 512
 def scenario_rows(out: Path) -> list[dict]:
     report = out / "scenarios.jsonl"
     env = {**os.environ, "SIMBOARD_REPORT": str(report)}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-m", "hil", str(ROOT / "tests" / "hil"), "-p", "no:cacheprovider"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-m",
+        "hil",
+        str(ROOT / "tests" / "hil"),
+        "-p",
+        "no:cacheprovider",
+    ]
     result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-    print(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:])
+    print(
+        result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
+    )
     if not report.exists():
         return []
     return [json.loads(line) for line in report.read_text().splitlines()]
@@ -47,7 +59,10 @@ def scenario_rows(out: Path) -> list[dict]:
 def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes, eeprom) -> dict:
     camera = Camera(jpeg, padding=8192)
     started = time.monotonic()
-    with rig(elf, heap_start, camera, stack.api_port, HOST, link=link, eeprom=eeprom) as (board, proxy):
+    with rig(elf, heap_start, camera, stack.api_port, HOST, link=link, eeprom=eeprom) as (
+        board,
+        proxy,
+    ):
         if not board.run(60, lambda: camera.captures):
             raise RuntimeError(f"no capture\n{board.log_text()}")
         spi_at_trigger = board.core.spi_bytes
@@ -72,26 +87,63 @@ def main() -> None:
         elf = firmware.build(CONFIG, out / "build")
         heap_start = firmware.static_ram_end(elf)
         rows = scenario_rows(out)
-        print(f"\n{'scenario':52} {'wall s':>7} {'sim s':>7} {'free SRAM min':>14}")
-        for row in rows:
-            print(f"{row['scenario']:52} {row['wall_s']:7.1f} {row['sim_s']:7.1f} {row['free_sram_min']:14d}")
+        scenario_row = "{:52} {:>7} {:>7} {:>14} {}".format
+        print("\n" + scenario_row("scenario", "wall s", "sim s", "free SRAM min", ""))
+        for r in rows:
+            print(
+                scenario_row(
+                    r["scenario"], f"{r['wall_s']:.1f}", f"{r['sim_s']:.1f}", r["free_sram_min"], ""
+                )
+            )
         if rows:
             worst = min(r["free_sram_min"] for r in rows)
             verdict = "ok" if worst >= SRAM_GOAL else "BELOW GOAL"
-            print(f"{'worst free SRAM across scenarios (goal >= 512 B)':52} {'':7} {'':7} {worst:14d} {verdict}")
+            print(
+                scenario_row(
+                    "worst free SRAM across scenarios (goal >= 512 B)", "", "", worst, verdict
+                )
+            )
 
         jpeg = photo_jpeg(800, 600)
         print(f"\nupload of an 800x600 frame ({len(jpeg)} bytes), real SPI timing (8 MHz)")
-        print(f"{'link':22} {'upload s':>9} {'KB/s':>7} {'goal':>6} {'ceiling':>8} {'SPI B/JPEG B':>13} "
-              f"{'trigger->stored s':>18} {'wall s':>7}")
+        upload_row = "{:18} {:>9} {:>6} {:>5} {:>8} {:>13} {:>18} {:>7} {}".format
+        print(
+            upload_row(
+                "link",
+                "upload s",
+                "KB/s",
+                "goal",
+                "ceiling",
+                "SPI B/JPEG B",
+                "trigger->stored s",
+                "wall s",
+                "",
+            )
+        )
         with LocalStack(out / "stack", log_file=out / "stack.log") as stack:
-            FileSecrets(stack.secrets_file).set_camera(CAMERA_ID, firmware.camera_secret(CONFIG), False)
+            FileSecrets(stack.secrets_file).set_camera(
+                CAMERA_ID, firmware.camera_secret(CONFIG), False
+            )
             eeprom = bytearray(b"\xff" * 1024)  # one board: its signed-request counter goes on
-            for name, link, goal in (("LAN (0.3 ms RTT)", LAN, 250), ("WAN (30 ms RTT)", WAN_30MS, 150)):
+            for name, link, goal in (
+                ("LAN (0.3 ms RTT)", LAN, 250),
+                ("WAN (30 ms RTT)", WAN_30MS, 150),
+            ):
                 r = upload(elf, heap_start, stack, link, jpeg, eeprom)
-                mark = "" if r["kbs"] >= goal else " BELOW GOAL"
-                print(f"{name:22} {r['upload_s']:9.3f} {r['kbs']:7.0f} {goal:6d} {CEILING_KBS:8.0f} "
-                      f"{r['spi_per_byte']:13.2f} {r['trigger_to_stored_s']:18.2f} {r['wall_s']:7.1f}{mark}")
+                mark = "" if r["kbs"] >= goal else "BELOW GOAL"
+                print(
+                    upload_row(
+                        name,
+                        f"{r['upload_s']:.3f}",
+                        f"{r['kbs']:.0f}",
+                        goal,
+                        f"{CEILING_KBS:.0f}",
+                        f"{r['spi_per_byte']:.2f}",
+                        f"{r['trigger_to_stored_s']:.2f}",
+                        f"{r['wall_s']:.1f}",
+                        mark,
+                    )
+                )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 (SCCB registers with bank select), serving a chosen JPEG with a chosen module behaviour.
 
 Behaviours: `dummy_byte` (on some module revisions the first byte clocked out by a burst read
-after the read pointer was reset is junk; later bursts continue where the last one stopped), `padding` (bytes the FIFO holds after the JPEG's end marker), `capture`
-("ok", "never": the done flag never rises), `sensor` ("ok", "silent": the OV2640 NACKs),
+after the read pointer was reset is junk; later bursts continue where the last one stopped),
+`padding` (bytes the FIFO holds after the JPEG's end marker), `capture` ("ok", "never": the
+done flag never rises), `sensor` ("ok", "silent": the OV2640 NACKs),
 `present` (False: no module on the bus at all, MISO floats high).
 """
 

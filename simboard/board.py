@@ -27,8 +27,14 @@ class BoardError(AssertionError):
 
 
 class Board:
-    def __init__(self, elf: Path, camera: Camera, network: Network, heap_start: int | None = None,
-                 eeprom: bytes | None = None):
+    def __init__(
+        self,
+        elf: Path,
+        camera: Camera,
+        network: Network,
+        heap_start: int | None = None,
+        eeprom: bytes | None = None,
+    ):
         self.camera, self.network = camera, network
         self.chip = W5500(network)
         network.chip = self.chip
@@ -116,7 +122,9 @@ class Board:
 
         if seen() or self.run(seconds, seen):
             return found[0]
-        raise BoardError(f"no serial line matching {pattern!r} within {seconds} s\n{self.log_text()}")
+        raise BoardError(
+            f"no serial line matching {pattern!r} within {seconds} s\n{self.log_text()}"
+        )
 
     def log_text(self) -> str:
         return "\n".join(f"{t:10.3f} {line}" for t, line in self.log_lines)

@@ -38,7 +38,18 @@ def _library() -> ctypes.CDLL:
     if not so.exists():
         cache.mkdir(parents=True, exist_ok=True)
         tmp = cache / f"core.{os.getpid()}.so"
-        cmd = ["cc", "-O2", "-Wall", "-shared", "-fPIC", "-o", str(tmp), str(_SOURCE), "-lsimavr", "-lelf"]
+        cmd = [
+            "cc",
+            "-O2",
+            "-Wall",
+            "-shared",
+            "-fPIC",
+            "-o",
+            str(tmp),
+            str(_SOURCE),
+            "-lsimavr",
+            "-lelf",
+        ]
         subprocess.run(cmd, check=True)
         tmp.replace(so)
     lib = ctypes.CDLL(str(so))
@@ -93,7 +104,7 @@ class Core:
         return self._lib.sb_spi_bytes(self._board)
 
     def run_until(self, cycle: int) -> None:
-        """Run the firmware until `cycle` (or until a model calls stop()); raise if the core dies."""
+        """Run the firmware until `cycle` (or a model calls stop()); raise if the core dies."""
         state = self._lib.sb_run(self._board, cycle)
         if state in (CPU_DONE, CPU_CRASHED):
             pc = self._lib.sb_pc(self._board)

@@ -14,8 +14,15 @@ def build(config: Path, out_dir: Path) -> Path:
     """`make -C firmware CONFIG=<config> BUILD=<out_dir>`; returns the ELF path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        ["make", "-C", str(PROJECT_DIR / "firmware"), f"CONFIG={config.resolve()}", f"BUILD={out_dir.resolve()}"],
-        capture_output=True, text=True,
+        [
+            "make",
+            "-C",
+            str(PROJECT_DIR / "firmware"),
+            f"CONFIG={config.resolve()}",
+            f"BUILD={out_dir.resolve()}",
+        ],
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise RuntimeError(f"firmware build failed:\n{result.stdout}\n{result.stderr}")

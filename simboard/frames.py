@@ -1,5 +1,5 @@
-"""Test frames: deterministic photo-like JPEGs (gradients, shapes and sensor noise) made with Pillow,
-about the size an OV2640 produces at the same resolution."""
+"""Test frames: deterministic photo-like JPEGs (gradients, shapes, sensor noise) made with
+Pillow, about the size an OV2640 produces at the same resolution."""
 
 from __future__ import annotations
 

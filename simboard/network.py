@@ -9,6 +9,7 @@ the DHCP server has not leased (or whose lease ran out) are dropped, as a router
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import select
@@ -44,8 +45,14 @@ class Faults:
 
 
 class Network:
-    def __init__(self, clock, link: Link = LAN, tcp_ports: dict | None = None,
-                 services: dict | None = None, faults: Faults | None = None):
+    def __init__(
+        self,
+        clock,
+        link: Link = LAN,
+        tcp_ports: dict | None = None,
+        services: dict | None = None,
+        faults: Faults | None = None,
+    ):
         self.clock, self.link = clock, link
         self.tcp_ports = tcp_ports or {}
         self.services = services or {}  # UDP port -> service with handle(packet, now) -> replies
@@ -119,8 +126,10 @@ class UdpLink:
             return
         for delay, payload in service.handle(data, now, ip):
             src = service.address
-            self.net.at(now + self.net.link.rtt + delay,
-                        lambda p=payload, s=src: self.net.udp_deliver(self.port, s, port, p))
+            self.net.at(
+                now + self.net.link.rtt + delay,
+                lambda p=payload, s=src: self.net.udp_deliver(self.port, s, port, p),
+            )
 
     def pump(self) -> None:
         pass
@@ -147,7 +156,9 @@ class TcpLink:
         refused = self.number <= net.faults.refuse_connections or not net.routable()
         if not refused:
             try:
-                self.sock = socket.create_connection(("127.0.0.1", net.tcp_ports.get(port, port)), 2)
+                self.sock = socket.create_connection(
+                    ("127.0.0.1", net.tcp_ports.get(port, port)), 2
+                )
                 self.sock.setblocking(False)
             except OSError:
                 refused = True
@@ -173,8 +184,8 @@ class TcpLink:
             depart = t
             t += len(piece) / link.rate
             self._in_flight.append((t + link.rtt, len(piece)))
-            self.net.at(depart, lambda p=piece: self._transmit(p))
-            self.net.at(t + link.rtt, lambda n=len(piece): self._acked(n))
+            self.net.at(depart, functools.partial(self._transmit, piece))
+            self.net.at(t + link.rtt, functools.partial(self._acked, len(piece)))
         self._link_free = t
 
     def _transmit(self, piece: bytes) -> None:

@@ -98,15 +98,20 @@ class FaultProxy:
             record.complete = True
             if upstream is None:
                 text = b'{"error": "injected by the fault proxy"}'
-                client.sendall(b"HTTP/1.1 %d Injected\r\nContent-Type: application/json\r\n"
-                               b"Retry-After: 1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                               % (status, len(text)) + text)
+                client.sendall(
+                    b"HTTP/1.1 %d Injected\r\nContent-Type: application/json\r\n"
+                    b"Retry-After: 1\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                    % (status, len(text))
+                    + text
+                )
                 record.status = status
                 return
             response = b""
             while chunk := upstream.recv(65536):
                 response += chunk
-            record.status = int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else None
+            record.status = (
+                int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else None
+            )
             client.sendall(response)
         except OSError:
             if upstream is not None:  # pass the reset on: the service sees a truncated body

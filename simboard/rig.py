@@ -14,9 +14,20 @@ from simboard.services import API_IP, Dhcp, Dns
 
 
 @contextlib.contextmanager
-def rig(elf: Path, heap_start: int, camera: Camera, api_port: int, host: str, http_port: int = 80,
-        link: Link = LAN, dhcp: Dhcp | None = None, dns: Dns | None = None,
-        faults: Faults | None = None, canned: dict | None = None, eeprom: bytearray | None = None):
+def rig(
+    elf: Path,
+    heap_start: int,
+    camera: Camera,
+    api_port: int,
+    host: str,
+    http_port: int = 80,
+    link: Link = LAN,
+    dhcp: Dhcp | None = None,
+    dns: Dns | None = None,
+    faults: Faults | None = None,
+    canned: dict | None = None,
+    eeprom: bytearray | None = None,
+):
     """Yields (board, proxy). `host` resolves to a documentation address; TCP port `http_port`
     there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1. `eeprom` (1 KB) is
     loaded into the board and updated from it afterwards, like the chip that keeps it."""
@@ -24,8 +35,13 @@ def rig(elf: Path, heap_start: int, camera: Camera, api_port: int, host: str, ht
     dns = dns or Dns()
     dns.hosts.setdefault(host, API_IP)
     with FaultProxy(api_port, canned=canned or {}) as proxy:
-        network = Network(clock=None, link=link, tcp_ports={http_port: proxy.port},
-                          services={67: dhcp, 53: dns}, faults=faults or Faults())
+        network = Network(
+            clock=None,
+            link=link,
+            tcp_ports={http_port: proxy.port},
+            services={67: dhcp, 53: dns},
+            faults=faults or Faults(),
+        )
         network.lease = dhcp.leased
         board = Board(elf, camera, network, heap_start=heap_start, eeprom=eeprom)
         try:

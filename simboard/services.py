@@ -106,7 +106,11 @@ class Dns:
         reply = query.reply()
         if outcome == "answer":
             address = str(ipaddress.IPv4Address(self.hosts[name]))
-            reply.add_answer(dnslib.RR(query.q.qname, dnslib.QTYPE.A, rdata=dnslib.A(address), ttl=300))
+            reply.add_answer(
+                dnslib.RR(query.q.qname, dnslib.QTYPE.A, rdata=dnslib.A(address), ttl=300)
+            )
         else:
-            reply.header.rcode = dnslib.RCODE.SERVFAIL if outcome == "servfail" else dnslib.RCODE.NXDOMAIN
+            reply.header.rcode = (
+                dnslib.RCODE.SERVFAIL if outcome == "servfail" else dnslib.RCODE.NXDOMAIN
+            )
         return [(self.delay, reply.pack())]

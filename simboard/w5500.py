@@ -16,7 +16,15 @@ Sn_RXBUF_SIZE, Sn_TXBUF_SIZE, Sn_TX_FSR, Sn_TX_RD, Sn_TX_WR = 0x1E, 0x1F, 0x20, 
 Sn_RX_RSR, Sn_RX_RD, Sn_RX_WR = 0x26, 0x28, 0x2A
 # Commands, status values, interrupt bits
 OPEN, LISTEN, CONNECT, DISCON, CLOSE, SEND, RECV = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40
-CLOSED, INIT, SYNSENT, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, UDP = 0x00, 0x13, 0x15, 0x17, 0x18, 0x1C, 0x22
+CLOSED, INIT, SYNSENT, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, UDP = (
+    0x00,
+    0x13,
+    0x15,
+    0x17,
+    0x18,
+    0x1C,
+    0x22,
+)
 IR_CON, IR_DISCON, IR_RECV, IR_TIMEOUT, IR_SENDOK = 0x01, 0x02, 0x04, 0x08, 0x10
 MR_TCP, MR_UDP = 0x01, 0x02
 BUFFER_KB = (0, 1, 2, 4, 8, 16)
@@ -81,8 +89,17 @@ class Socket:
             self.command(value)
         elif offset == Sn_IR:
             self.regs[Sn_IR] &= ~value & 0xFF
-        elif offset in (Sn_SR, Sn_TX_FSR, Sn_TX_FSR + 1, Sn_TX_RD, Sn_TX_RD + 1, Sn_RX_RSR,
-                        Sn_RX_RSR + 1, Sn_RX_WR, Sn_RX_WR + 1):
+        elif offset in (
+            Sn_SR,
+            Sn_TX_FSR,
+            Sn_TX_FSR + 1,
+            Sn_TX_RD,
+            Sn_TX_RD + 1,
+            Sn_RX_RSR,
+            Sn_RX_RSR + 1,
+            Sn_RX_WR,
+            Sn_RX_WR + 1,
+        ):
             pass  # read-only
         elif offset < len(self.regs):
             self.regs[offset] = value
@@ -128,7 +145,11 @@ class Socket:
             self.chip.violation(f"socket {self.number}: SEND before the previous SEND_OK")
         start, end = u16(self.regs, Sn_TX_RD), u16(self.regs, Sn_TX_WR)
         size = self.tx_size()
-        data = bytes(self.tx[(start + i) % size] for i in range((end - start) & 0xFFFF)) if size else b""
+        data = (
+            bytes(self.tx[(start + i) % size] for i in range((end - start) & 0xFFFF))
+            if size
+            else b""
+        )
         if (end - self.acked) & 0xFFFF > size:
             self.chip.violation(f"socket {self.number}: SEND of more than the TX buffer holds")
         put16(self.regs, Sn_TX_RD, end)

@@ -36,7 +36,9 @@ def hil_elf(tmp_path_factory):
 def hil_stack(local_stack):
     """The shared local stack, knowing the test camera's secret."""
     store = FileSecrets(local_stack.secrets_file)
-    store.set_camera(CAMERA_ID, firmware.camera_secret(CONFIG), replace=CAMERA_ID in store.load()["cameras"])
+    store.set_camera(
+        CAMERA_ID, firmware.camera_secret(CONFIG), replace=CAMERA_ID in store.load()["cameras"]
+    )
     return local_stack
 
 
@@ -60,7 +62,8 @@ class Outcome:
 def stored_frames(stack) -> dict:
     s3 = stack.s3_client()
     pages = s3.get_paginator("list_objects_v2").paginate(
-        Bucket=stack.bucket, Prefix=f"frames/{CAMERA_ID}/")
+        Bucket=stack.bucket, Prefix=f"frames/{CAMERA_ID}/"
+    )
     return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
 
@@ -74,8 +77,10 @@ def scenario(hil_elf, hil_stack, eeprom, request):
         stack = hil_stack
         before = stored_frames(stack)
         started = time.monotonic()
-        with rig(elf, heap_start, camera, stack.api_port, HOST, eeprom=eeprom,
-                 **options) as (board, proxy):
+        with rig(elf, heap_start, camera, stack.api_port, HOST, eeprom=eeprom, **options) as (
+            board,
+            proxy,
+        ):
             try:
                 drive(board, proxy)
                 board.run(SETTLE_S)  # let the firmware finish; a duplicate upload would show here
@@ -101,8 +106,13 @@ def _report(name: str, board, wall: float) -> None:
     path = os.environ.get("SIMBOARD_REPORT")
     if not path:
         return
-    line = {"scenario": name, "wall_s": round(wall, 2), "sim_s": round(board.now(), 2),
-            "free_sram_min": board.free_sram_low_water(), "spi_bytes": board.core.spi_bytes}
+    line = {
+        "scenario": name,
+        "wall_s": round(wall, 2),
+        "sim_s": round(board.now(), 2),
+        "free_sram_min": board.free_sram_low_water(),
+        "spi_bytes": board.core.spi_bytes,
+    }
     with open(path, "a") as out:
         out.write(json.dumps(line) + "\n")
 

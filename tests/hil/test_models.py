@@ -79,7 +79,10 @@ def test_udp_dhcp_and_dns_through_the_buffers():
     assert reg(chip, 1, w.Sn_IR)[0] & (w.IR_SENDOK | w.IR_RECV) == w.IR_SENDOK | w.IR_RECV
     size = struct.unpack(">H", reg(chip, 1, w.Sn_RX_RSR, 2))[0]
     packet = frame(chip, 0, 7, False, bytes(size))
-    assert packet[:6] == bytes([192, 0, 2, 1, 0, 67]) and struct.unpack(">H", packet[6:8])[0] == size - 8
+    assert (
+        packet[:6] == bytes([192, 0, 2, 1, 0, 67])
+        and struct.unpack(">H", packet[6:8])[0] == size - 8
+    )
     assert packet[8] == 2 and packet[8 + 16 : 8 + 20] == BOARD_IP  # BOOTREPLY, yiaddr
     assert dhcp.log[0][1] == "DISCOVER"
     query = dnslib.DNSRecord.question("frames.test").pack()
@@ -100,8 +103,9 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
 
     threading.Thread(target=serve, daemon=True).start()
     clock = Clock()
-    net = Network(clock, link=Link(rtt=0.030, rate=1e6, window=65535),
-                  tcp_ports={80: server.getsockname()[1]})
+    net = Network(
+        clock, link=Link(rtt=0.030, rate=1e6, window=65535), tcp_ports={80: server.getsockname()[1]}
+    )
     chip = chip_on(net)
     for other in range(1, 8):
         frame(chip, w.Sn_TXBUF_SIZE, other * 4 + 1, True, b"\x00")
