@@ -10,7 +10,6 @@ from pathlib import Path
 from .hostbuild import FIRMWARE, pio_config
 
 
-
 def make(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["make", "-C", str(FIRMWARE), "--no-print-directory", *args],
                           capture_output=True, text=True, timeout=600, check=check)

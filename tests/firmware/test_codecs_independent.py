@@ -6,10 +6,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from dnslib import CNAME, DNSRecord, QTYPE, RCODE, RR, A
-
-# scapy logs a warning about routes on import; it is only used to build and read packets here.
-from scapy.layers.dhcp import BOOTP, DHCP  # noqa: E402
+from dnslib import CNAME, QTYPE, RCODE, RR, A, DNSRecord
+from scapy.layers.dhcp import BOOTP, DHCP
 
 MAC = "02534d000001"
 MAC_BYTES = bytes.fromhex(MAC)
