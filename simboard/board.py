@@ -8,6 +8,7 @@ time, so the server's latency counts as it would on a real board.
 
 from __future__ import annotations
 
+import math
 import re
 import select
 import time
@@ -39,6 +40,8 @@ class Board:
         self.chip = W5500(network)
         network.chip = self.chip
         network.clock = camera.clock = self.now
+        network.wake = self._wake
+        self._target = 0
         self._selected = 0
         self.log_lines: list[tuple[float, str]] = []
         self._line = bytearray()
@@ -87,12 +90,21 @@ class Board:
         end = self.core.cycle + round(seconds * F_CPU)  # whole cycles: no float creep at the end
         step = round(STEP * F_CPU)
         while self.core.cycle < end:
-            self.core.run_until(min(end, self.core.cycle + step))
+            self._target = min(end, self.core.cycle + step)
+            due = self.network.next_event()
+            if due is not None:  # stop exactly when the network has something to deliver
+                self._target = max(self.core.cycle + 1, min(self._target, math.ceil(due * F_CPU)))
+            self.core.run_until(self._target)
             self.network.poll()
             self._hold_to_wall_time()
             if until is not None and until():
                 return True
         return False
+
+    def _wake(self, when: float) -> None:
+        """The network scheduled an event: stop the core early if it falls in the running step."""
+        if when * F_CPU < self._target:
+            self.core.stop()
 
     def _hold_to_wall_time(self) -> None:
         if not self.network.awaiting_peer:

@@ -59,6 +59,7 @@ class Network:
         self.faults = faults or Faults()
         self.lease = None  # the DHCP service sets this: callable(ip, now) -> bool
         self.chip = None
+        self.wake = lambda when: None  # the board stops its core early for an event due sooner
         self._events: list = []
         self._seq = itertools.count()
         self._udp: dict[int, object] = {}
@@ -68,6 +69,10 @@ class Network:
 
     def at(self, when: float, action) -> None:
         heapq.heappush(self._events, (when, next(self._seq), action))
+        self.wake(when)
+
+    def next_event(self) -> float | None:
+        return self._events[0][0] if self._events else None
 
     def routable(self) -> bool:
         return self.lease is None or self.lease(self.chip.ip, self.clock())
