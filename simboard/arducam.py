@@ -3,8 +3,9 @@
 
 Behaviours: `dummy_byte` (on some module revisions the first byte clocked out by a burst read
 after the read pointer was reset is junk; later bursts continue where the last one stopped),
-`padding` (bytes the FIFO holds after the JPEG's end marker), `capture` ("ok", "never": the
-done flag never rises), `sensor` ("ok", "silent": the OV2640 NACKs),
+`dummy_every_burst` (the junk byte starts every burst transaction instead: the harsher reading
+of ArduCAM's notes), `padding` (bytes the FIFO holds after the JPEG's end marker), `capture`
+("ok", "never": the done flag never rises), `sensor` ("ok", "silent": the OV2640 NACKs),
 `present` (False: no module on the bus at all, MISO floats high).
 """
 
@@ -29,6 +30,7 @@ def twi_message(msg: int, addr: int, data: int) -> int:
 class Camera:
     jpeg: bytes | list  # one frame, or frames served in turn, one per completed capture
     dummy_byte: bool = False
+    dummy_every_burst: bool = False
     padding: int = 4096
     capture: str = "ok"
     sensor: str = "ok"
@@ -69,6 +71,8 @@ class Camera:
             return 0
         command = frame[0]
         if command == BURST_READ:
+            if self.dummy_every_burst and len(frame) == 2:
+                return 0x00
             if self.dummy_byte and self._dummy_due:
                 self._dummy_due = False
                 return 0x00
