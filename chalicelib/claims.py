@@ -7,7 +7,10 @@ Before a frame is written, the service writes
 - a claim with the same body hash: a retry whose answer was lost; answer with the claimed key;
 - a claim with another body hash: Replayed;   no claim but a higher one exists: Stale.
 The claim is written with If-None-Match: * so two racing writers cannot both win on S3 (servers that
-ignore the condition, like rclone, still get the sequential-retry guarantee).
+ignore the condition, like rclone, still get the sequential-retry guarantee). The header is added
+through botocore's event hooks, not put_object's IfNoneMatch parameter: botocore only learned that
+parameter in 2024, the SDK bundled with the Lambda runtime may be older, and an unknown parameter
+would turn every upload into a 503.
 """
 
 import json
@@ -40,9 +43,23 @@ def _code(err: ClientError) -> str:
     return str(err.response.get("Error", {}).get("Code", ""))
 
 
+def _mark_create_only(params, context, **_) -> None:
+    if str(params.get("Key", "")).startswith(PREFIX + "/"):
+        context["create_only"] = True
+
+
+def _add_if_none_match(params, context, **_) -> None:
+    if context.get("create_only"):
+        params["headers"]["If-None-Match"] = "*"
+
+
 class Claims:
     def __init__(self, s3, bucket: str):
         self.s3, self.bucket = s3, bucket
+        # Idempotent: a unique_id registers each hook once per client, however many Claims.
+        events = s3.meta.events
+        events.register("before-parameter-build.s3.PutObject", _mark_create_only, "claims-mark")
+        events.register("before-call.s3.PutObject", _add_if_none_match, "claims-if-none-match")
 
     def claim(self, camera: str, key_id: str, counter: int, sha256: str, new_key: str) -> Claim:
         """Claims the counter for this body, or returns the earlier claim of the same body."""
@@ -100,8 +117,7 @@ class Claims:
                 Key=name,
                 Body=json.dumps(claim).encode(),
                 ContentType="application/json",
-                IfNoneMatch="*",
-            )
+            )  # create-only: the hooks above add If-None-Match: *
         except ClientError as err:
             if _code(err) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
                 return False

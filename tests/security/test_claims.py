@@ -77,3 +77,25 @@ def test_a_damaged_claim_refuses_the_counter(claims, s3, camera, body):
     s3.put_object(Bucket="frames", Key=claim_key(camera, "k1", 3), Body=body)
     with pytest.raises(auth.Replayed):
         claims.claim(camera, "k1", 3, "aa", K1)
+
+
+def test_a_racing_claim_loses_where_the_server_honours_if_none_match(monkeypatch):
+    """moto, like S3, refuses a second create of one claim (rclone would overwrite it), while
+    frames written through the same client stay ordinary PUTs."""
+    boto3 = pytest.importorskip("boto3")
+    from moto import mock_aws
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3", raising=False)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="frames")
+        claims = Claims(s3, "frames")
+        name = claim_key("racer", "k1", 1)
+        assert claims._create(name, {"key": K1, "sha256": "aa"})
+        assert not claims._create(name, {"key": K2, "sha256": "bb"})
+        assert b'"aa"' in s3.get_object(Bucket="frames", Key=name)["Body"].read()
+        s3.put_object(Bucket="frames", Key=K1, Body=b"first")
+        s3.put_object(Bucket="frames", Key=K1, Body=b"second")
+        assert s3.get_object(Bucket="frames", Key=K1)["Body"].read() == b"second"
