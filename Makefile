@@ -11,8 +11,9 @@ S3_PORT ?= 9000
 # AWS region of the deploy targets; `chalice package` needs one even offline.
 REGION ?= $(or $(AWS_DEFAULT_REGION),us-east-1)
 
-# Debian packages the firmware build, the simulator and the browser tests need.
-APT_PACKAGES := gcc-avr avr-libc arduino-core-avr g++ doctest-dev simavr libsimavr-dev libelf-dev chromium chromium-driver
+# Debian packages the firmware build, the simulator, the browser tests and the
+# timestamp overlay (a font for ffmpeg's drawtext) need.
+APT_PACKAGES := gcc-avr avr-libc arduino-core-avr g++ doctest-dev simavr libsimavr-dev libelf-dev chromium chromium-driver fonts-dejavu-core
 
 .PHONY: setup system-deps run test bench firmware package deploy front-door fuzz clean
 
