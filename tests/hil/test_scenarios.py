@@ -35,9 +35,16 @@ def assert_one_exact_frame(outcome, jpeg=JPEG):
     assert key.startswith(f"frames/{CAMERA_ID}/")
 
 
-@pytest.mark.parametrize("dummy_byte", [False, True], ids=["no-dummy-byte", "dummy-byte"])
-def test_happy_path(scenario, dummy_byte):
-    camera = Camera(JPEG, dummy_byte=dummy_byte, padding=3000)
+MODULE_REVISIONS = {  # how the module's bursts start (simboard/arducam.py)
+    "no-dummy-byte": {},
+    "dummy-byte": {"dummy_byte": True},  # only the first burst after a read-pointer reset
+    "dummy-every-burst": {"dummy_every_burst": True},
+}
+
+
+@pytest.mark.parametrize("module", MODULE_REVISIONS.values(), ids=MODULE_REVISIONS.keys())
+def test_happy_path(scenario, module):
+    camera = Camera(JPEG, padding=3000, **module)
 
     def drive(board, proxy):
         assert board.run(BOOT_S, uploaded(proxy)), "no frame uploaded"

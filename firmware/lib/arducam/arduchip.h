@@ -7,9 +7,9 @@
 //
 // Burst reads: each transaction that starts with 0x3C streams FIFO bytes from the read pointer
 // for as long as the chip stays selected; the read pointer survives deselection, so a pass over
-// the frame may be cut into several transactions (the SPI bus is shared with the W5500). On module
-// revisions that emit a dummy byte, it comes first after a read-pointer reset only; the JPEG scan
-// finds where the image really starts either way.
+// the frame may be cut into several transactions (the SPI bus is shared with the W5500). Module
+// revisions differ: some start a burst with a dummy byte, either only the first burst after a
+// read-pointer reset or every burst, others never; frame_capture measures which, per frame.
 #pragma once
 #include <stdint.h>
 

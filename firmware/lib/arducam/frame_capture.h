@@ -1,6 +1,7 @@
 // Captures one frame into the ArduCAM FIFO and finds the JPEG in it with one burst pass (the scan
 // pass); the frame then stays in the FIFO, so it can be read again for sending, and again for a
-// retry, without a new capture.
+// retry, without a new capture. Module revisions differ on the junk byte a burst may start with
+// (only the first burst after a read-pointer reset, or every burst); each capture measures which.
 #pragma once
 #include <image_hash.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@ struct FrameExtent {
   uint32_t start;        // FIFO stream offset of FF D8
   uint32_t length;       // bytes from FF D8 through FF D9
   uint32_t fifo_length;  // what the ArduChip reported
+  uint8_t lead_in;       // junk bytes that start each burst after the first since a rewind
 };
 
 enum class CaptureError : uint8_t {
@@ -16,6 +18,7 @@ enum class CaptureError : uint8_t {
   kTimeout,   // the capture-done flag never came
   kBadSize,   // FIFO length 0 or beyond the 8 MB FIFO
   kNoImage,   // no FF D8 .. FF D9 within the FIFO length
+  kUnsteady,  // a second reading of the bytes after FF D8 fits no known module behaviour
 };
 
 const char* capture_error_name(CaptureError e);  // in flash
@@ -29,8 +32,9 @@ typedef bool (*FrameSink)(void* context, const uint8_t* data, uint16_t n);
 
 // Reads the captured frame again from the FIFO, exactly its bytes from FF D8 through FF D9, and
 // hands them to sink (the upload; a body hash for signed requests). One burst transaction per
-// buffer-full, because the SPI bus is shared with the W5500. False if the sink stopped, or if the
-// FIFO no longer starts with FF D8 / ends with FF D9 where the scan found them (the last chunk is
-// then withheld, so a receiver never gets a complete body that is not the JPEG).
+// buffer-full, because the SPI bus is shared with the W5500; each burst but the first drops the
+// frame's lead_in junk bytes. False if the sink stopped, or if the FIFO no longer starts with FF D8
+// / ends with FF D9 where the scan found them (the last chunk is then withheld, so a receiver never
+// gets a complete body that is not the JPEG).
 bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSink sink,
                   void* context);

@@ -186,7 +186,9 @@ void CameraApp::capture() {
     Serial.print(F(" bytes at "));
     Serial.print(frame_extent_.start);
     Serial.print(F(" of FIFO "));
-    Serial.println(frame_extent_.fifo_length);
+    Serial.print(frame_extent_.fifo_length);
+    Serial.print(F(", burst lead-in "));
+    Serial.println(frame_extent_.lead_in);
     phase_ = kUpload;
     failures_ = 0;
     first_try_ms_ = millis();

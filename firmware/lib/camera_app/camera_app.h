@@ -65,7 +65,7 @@ class CameraApp {
   uint32_t wait_ms_ = 0;
   uint32_t net_try_ms_ = 0;    // last attempt to bring up the network
   uint8_t host_ip_[4] = {0, 0, 0, 0};
-  FrameExtent frame_extent_ = {0, 0, 0};
+  FrameExtent frame_extent_ = {0, 0, 0, 0};
   uint32_t counter_ = 0;                          // the current frame's freshness counter
   uint8_t signature_[auth::Sha256::kDigestSize] = {};  // its signature, reused by every retry
 };

@@ -1,15 +1,19 @@
 #include "jpeg_scan.h"
 
+#include <string.h>
+
 void JpegScan::reset() {
   pos_ = start_ = end_ = 0;
   prev_ = 0;
   state_ = kSeekStart;
+  head_length_ = 0;
 }
 
 bool JpegScan::feed(const uint8_t* data, uint16_t n) {
   for (uint16_t i = 0; i < n && state_ != kComplete; ++i) {
     const uint8_t b = data[i];
     const uint32_t here = pos_++;
+    if (state_ == kSeekEnd && head_length_ < kHeadBytes) head_[head_length_++] = b;
     if (prev_ == 0xFF) {
       if (state_ == kSeekStart && b == 0xD8) {
         start_ = here - 1;
@@ -25,4 +29,12 @@ bool JpegScan::feed(const uint8_t* data, uint16_t n) {
     prev_ = b;
   }
   return state_ == kComplete;
+}
+
+uint8_t burst_lead_in(const uint8_t* expected, const uint8_t* got, uint8_t n) {
+  if (n < 2) return kLeadInUnknown;
+  const bool continues = memcmp(got, expected, n) == 0;
+  const bool after_junk = memcmp(got + 1, expected, n - 1) == 0;
+  if (continues == after_junk) return kLeadInUnknown;
+  return after_junk ? 1 : 0;
 }

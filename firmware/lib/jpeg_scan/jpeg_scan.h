@@ -1,6 +1,7 @@
 // Finds the JPEG in the camera FIFO stream: from its start-of-image marker (FF D8) through its
 // end-of-image marker (FF D9). The stream may start with a dummy byte (older module revisions) and
 // is padded after the end marker, so neither byte 0 nor the FIFO length can be trusted.
+// It also keeps the first bytes after FF D8, which burst_lead_in() compares with a second reading.
 #pragma once
 #include <stdint.h>
 
@@ -16,6 +17,10 @@ class JpegScan {
   uint32_t start() const { return start_; }            // stream offset of the FF of FF D8
   uint32_t length() const { return end_ - start_; }    // bytes from FF D8 through FF D9 inclusive
   uint32_t scanned() const { return pos_; }            // bytes consumed so far
+  // The first head_length() (at most kHeadBytes) bytes after FF D8, as this pass read them.
+  enum : uint8_t { kHeadBytes = 8 };
+  const uint8_t* head() const { return head_; }
+  uint8_t head_length() const { return head_length_; }
 
  private:
   enum State : uint8_t { kSeekStart, kSeekEnd, kComplete };
@@ -24,4 +29,13 @@ class JpegScan {
   uint32_t end_;
   uint8_t prev_;
   State state_;
+  uint8_t head_length_;
+  uint8_t head_[kHeadBytes];
 };
+
+// Bursts after the first since a read-pointer reset: module revisions differ on whether each one
+// starts with a junk byte. `got` is the start of such a burst, read where the stream continues with
+// `expected` (n >= 2 bytes read before in one unbroken burst). Returns the junk bytes it starts
+// with, 0 or 1, or kLeadInUnknown when neither fits (or both: an n-byte run of one value).
+const uint8_t kLeadInUnknown = 0xFF;
+uint8_t burst_lead_in(const uint8_t* expected, const uint8_t* got, uint8_t n);

@@ -94,3 +94,47 @@ TEST_CASE("no start marker, or no end marker: not complete") {
   CHECK(b.found_start());
   CHECK_FALSE(b.complete());
 }
+
+TEST_CASE("the bytes right after FF D8 are kept, at every chunk size") {
+  const auto data = fifo({0x00}, kJpeg, std::vector<uint8_t>(40, 0));
+  for (size_t chunk = 1; chunk <= data.size(); ++chunk) {
+    CAPTURE(chunk);
+    JpegScan scan;
+    feed_in_chunks(scan, data, chunk);
+    REQUIRE(scan.head_length() == (uint8_t)JpegScan::kHeadBytes);
+    CHECK(std::equal(scan.head(), scan.head() + JpegScan::kHeadBytes, kJpeg.begin() + 2));
+  }
+}
+
+TEST_CASE("a JPEG shorter than the head keeps only its own bytes") {
+  const std::vector<uint8_t> data = {0xFF, 0xD8, 0x01, 0xFF, 0xD9, 0x77, 0x77};
+  JpegScan scan;
+  CHECK(scan.feed(data.data(), (uint16_t)data.size()));
+  CHECK(scan.head_length() == 3);
+  CHECK(std::equal(scan.head(), scan.head() + 3, data.begin() + 2));
+}
+
+TEST_CASE("burst lead-in: a burst that continues the stream, or starts with one junk byte") {
+  const uint8_t* head = kJpeg.data() + 2;  // FF E0 00 10 4A FF 00 12
+  const uint8_t n = 8;
+  CHECK(burst_lead_in(head, head, n) == 0);
+  for (uint8_t junk : {0x00, 0xFF, 0xE0, 0x42}) {
+    CAPTURE(junk);
+    std::vector<uint8_t> got = {junk};
+    got.insert(got.end(), head, head + n - 1);
+    CHECK(burst_lead_in(head, got.data(), n) == 1);
+  }
+}
+
+TEST_CASE("burst lead-in: anything else is unknown, never a guess") {
+  const uint8_t* head = kJpeg.data() + 2;
+  std::vector<uint8_t> two_junk = {0x00, 0x00};
+  two_junk.insert(two_junk.end(), head, head + 6);
+  CHECK(burst_lead_in(head, two_junk.data(), 8) == kLeadInUnknown);
+  std::vector<uint8_t> changed(head, head + 8);
+  changed[7] ^= 1;
+  CHECK(burst_lead_in(head, changed.data(), 8) == kLeadInUnknown);
+  const std::vector<uint8_t> run(8, 0xAA);  // fits both readings
+  CHECK(burst_lead_in(run.data(), run.data(), 8) == kLeadInUnknown);
+  CHECK(burst_lead_in(head, head, 1) == kLeadInUnknown);  // too short to tell
+}
