@@ -10,7 +10,7 @@ namespace {
 const uint32_t kFifoBytes = 0x7FFFFFUL;  // 23-bit length register, 8 MB FIFO
 
 // Learns the module's lead_in: rewinds, reads through FF D8 in one burst, then the bytes after it in
-// a second burst, and compares them with what the scan pass saw there. About 40 SPI bytes a frame.
+// a second burst, and compares them with what the scan pass saw there: about 15 SPI bytes a frame.
 // Not inlined: inlining it costs 300 bytes of flash.
 __attribute__((noinline)) uint8_t measure_lead_in(const JpegScan& scan, uint8_t* buf,
                                                   uint16_t cap) {
