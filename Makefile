@@ -33,6 +33,7 @@ run: setup
 	$(BIN)/stopmotion serve --port $(PORT) --s3-port $(S3_PORT)
 
 test: setup system-deps
+	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup system-deps

@@ -1,4 +1,4 @@
-"""The `stopmotion` command. Each subcommand lives in its own module with a `register(subparsers)`."""
+"""The `stopmotion` command: each subcommand is a module here with a `register(subparsers)`."""
 
 import argparse
 from importlib import import_module

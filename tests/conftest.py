@@ -144,8 +144,8 @@ def camera_post(
     if camera is not None:
         head.append(f"X-Camera-Id: {camera}")
         if sign and api_url in _CAMERAS:
-            authorization = _CAMERAS[api_url].authorization(camera, body, counter, path.split("?")[0])
-            head.append(f"Authorization: {authorization}")
+            signer, route = _CAMERAS[api_url], path.split("?")[0]
+            head.append(f"Authorization: {signer.authorization(camera, body, counter, route)}")
     head.append("Connection: close")
     request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
