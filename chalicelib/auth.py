@@ -14,13 +14,13 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.errors import IngestError
+from chalicelib.naming import CAMERA_ID
 
 SCHEME = "SM1-HMAC-SHA256"
 MAX_HEADER_CHARS = 256  # the longest well-formed camera header is 151 characters
 MAX_COUNTER = 2**32 - 1  # the camera keeps a 32-bit counter in EEPROM
-CAMERA_ID = re.compile(r"[a-z0-9-]{1,32}")
 _CAMERA_HEADER = re.compile(
-    r"SM1-HMAC-SHA256 Camera=([a-z0-9-]{1,32}), Counter=(0|[1-9][0-9]{0,9}), "
+    rf"{SCHEME} Camera=({CAMERA_ID.pattern}), Counter=(0|[1-9][0-9]{{0,9}}), "
     r"Signature=([0-9a-f]{64})"
 )
 _DUMMY_KEY = bytes(32)  # keeps an unknown camera as slow as a known one

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chalicelib.auth import CAMERA_ID
 from chalicelib.errors import IngestError
+from chalicelib.naming import CAMERA_ID
 
 TTL_SECONDS = 60.0
 log = logging.getLogger(__name__)

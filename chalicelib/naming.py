@@ -14,7 +14,7 @@ ROOT = "frames/"
 DEFAULT_CAMERA = "default"
 CAMERA_ID = re.compile(r"[a-z0-9-]{1,32}")
 KEY = re.compile(
-    r"frames/(?P<camera>[a-z0-9-]{1,32})/\d{4}/\d{2}/\d{2}/"
+    rf"{ROOT}(?P<camera>{CAMERA_ID.pattern})/\d{{4}}/\d{{2}}/\d{{2}}/"
     r"(?P<stamp>\d{8}T\d{6}\.\d{3})Z-[0-9a-f]+\.jpg"
 )
 

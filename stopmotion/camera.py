@@ -13,7 +13,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.auth import CAMERA_ID, camera_authorization, key_id
+from chalicelib.auth import camera_authorization, key_id
+from chalicelib.naming import CAMERA_ID
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_DIR / "var" / "secrets.json"
