@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from chalicelib.errors import BadRequest
 
 ROOT = "frames/"
-DEFAULT_CAMERA = "default"
+DEFAULT_CAMERA = "default"  # the firmware's id unless configured; the alarm watches it by default
 CAMERA_ID = re.compile(r"[a-z0-9-]{1,32}")
 KEY = re.compile(
     rf"{ROOT}(?P<camera>{CAMERA_ID.pattern})/\d{{4}}/\d{{2}}/\d{{2}}/"
@@ -28,10 +28,8 @@ class FrameName:
     time: datetime
 
 
-def camera_id(value: str | None, source: str = "X-Camera-Id") -> str:
-    """The camera id given in source (a header or parameter), or the default when empty."""
-    if not value:
-        return DEFAULT_CAMERA
+def camera_id(value: str, source: str) -> str:
+    """The camera id given in source (a query parameter), checked."""
     if not CAMERA_ID.fullmatch(value):
         raise BadRequest(f"{source} must be 1 to 32 of a-z, 0-9 and '-'")
     return value
