@@ -78,18 +78,6 @@ class Claims:
             raise Replayed(f"counter {counter} was already used for another frame")
         return Claim(str(earlier["key"]), fresh=False)
 
-    def stored(self, key: str) -> bool:
-        """Whether the frame a claim names exists (it may not: a crash between claim and frame)."""
-        try:
-            self.s3.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as err:
-            if _code(err) in ("NoSuchKey", "404", "NotFound"):
-                return False
-            raise StorageUnavailable(f"storage refused to check a frame ({_code(err)})") from None
-        except BotoCoreError:
-            raise StorageUnavailable("storage unreachable, could not check a frame") from None
-        return True
-
     def _read(self, name: str) -> dict | None:
         try:
             body = self.s3.get_object(Bucket=self.bucket, Key=name)["Body"].read()

@@ -1,4 +1,4 @@
-"""The frames bucket: stores frames and lists them. Every S3 failure becomes StorageUnavailable."""
+"""The frames bucket: puts, finds and lists frames. Any S3 failure becomes StorageUnavailable."""
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +37,7 @@ def _storage_errors(action: str) -> Iterator[None]:
 
 
 class FrameStore:
-    """Puts and lists frame objects in one bucket."""
+    """Puts, finds and lists frame objects in one bucket."""
 
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
@@ -54,6 +54,17 @@ class FrameStore:
                 ContentType="image/jpeg",
                 Metadata=metadata,
             )
+
+    def exists(self, key: str) -> bool:
+        """Whether the object is there (a claimed frame may not be: a crash between the two)."""
+        with _storage_errors("check a frame"):
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as err:
+                if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                    return False
+                raise
+        return True
 
     def check(self) -> None:
         """Raises StorageUnavailable unless the bucket answers."""

@@ -28,7 +28,7 @@ def receive(
             credential.camera, auth.key_id(secret), credential.counter, body_sha256, new_key
         )
         fresh = claimed.fresh
-        return claimed.key, fresh or not claims.stored(claimed.key)
+        return claimed.key, fresh or not store.exists(claimed.key)
 
     facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim)
     return facts, 201 if fresh else 200
