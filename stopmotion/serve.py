@@ -5,6 +5,7 @@ import os
 import signal
 from pathlib import Path
 
+from chalicelib.auth import parse_camera
 from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
 from stopmotion.camera import ensure_local, sign_as_camera
 from stopmotion.localstack import PROJECT_DIR, LocalStack
@@ -38,7 +39,7 @@ def instructions(stack: LocalStack, camera: str = "demo") -> str:
     _, viewer_token = ensure_local(stack.secrets_file, camera)
     sample = SAMPLE.read_bytes()
     authorization = sign_as_camera(camera, sample, stack.secrets_file)
-    counter = authorization.split("Counter=")[1].split(",")[0]
+    counter = parse_camera(authorization).counter
     post_options = f" --url {stack.api_url}/frames"
     if stack.secrets_file != DEFAULT_SECRETS:
         post_options += f" --secrets-file {_shown(stack.secrets_file)}"
