@@ -1,7 +1,6 @@
 #include "dhcp_client.h"
 
 #include <Arduino.h>
-#include <avr/wdt.h>
 #include <dhcp_codec.h>
 #include <string.h>
 #include <udp_socket.h>
@@ -32,13 +31,9 @@ uint8_t DhcpClient::exchange(uint8_t type, const uint8_t* ciaddr, const uint8_t*
     return 0;
   }
   const uint32_t start = millis();
-  while (millis() - start < wait_ms) {
-    wdt_reset();
-    uint8_t from[4];
-    uint16_t port;
-    const uint16_t len = udp::receive(buf_.data, buf_.size, from, &port);
-    if (len && port == dhcp::kServerPort &&
-        dhcp::parse(buf_.data, len, xid_, mac_, reply) == dhcp::kOk) {
+  uint16_t len;
+  while ((len = udp::receive(buf_.data, buf_.size, dhcp::kServerPort, start, wait_ms)) != 0) {
+    if (dhcp::parse(buf_.data, len, xid_, mac_, reply) == dhcp::kOk) {
       udp::close();
       return reply->type;
     }

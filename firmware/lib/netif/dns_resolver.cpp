@@ -1,7 +1,6 @@
 #include "dns_resolver.h"
 
 #include <Arduino.h>
-#include <avr/wdt.h>
 #include <dns_codec.h>
 #include <string.h>
 #include <udp_socket.h>
@@ -15,12 +14,8 @@ dns::Result ask(const uint8_t server[4], NetBuffer buf, uint16_t n, uint16_t id,
                 uint32_t wait_ms, uint8_t ip_out[4]) {
   if (!udp::send_to(server, dns::kPort, buf.data, n, 1000)) return dns::kNotOurs;
   const uint32_t start = millis();
-  while (millis() - start < wait_ms) {
-    wdt_reset();
-    uint8_t from[4];
-    uint16_t port;
-    const uint16_t len = udp::receive(buf.data, buf.size, from, &port);
-    if (!len || port != dns::kPort) continue;
+  uint16_t len;
+  while ((len = udp::receive(buf.data, buf.size, dns::kPort, start, wait_ms)) != 0) {
     uint32_t ttl;
     const dns::Result r = dns::parse_response(buf.data, len, id, ip_out, &ttl);
     if (r != dns::kNotOurs) return r;

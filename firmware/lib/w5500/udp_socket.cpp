@@ -32,18 +32,21 @@ bool send_to(const uint8_t ip[4], uint16_t port, const uint8_t* data, uint16_t n
   }
 }
 
-uint16_t receive(uint8_t* dst, uint16_t cap, uint8_t from_ip[4], uint16_t* from_port) {
-  if (rx_available(S) < 8) return 0;
-  uint8_t header[8];
-  rx_take(S, header, 8);
-  const uint16_t len = (uint16_t)((header[6] << 8) | header[7]);
-  const uint16_t keep = len < cap ? len : cap;
-  rx_take(S, dst, keep);
-  if (len > keep) rx_take(S, nullptr, (uint16_t)(len - keep));
-  command(S, kRecv);
-  for (uint8_t i = 0; i < 4; ++i) from_ip[i] = header[i];
-  *from_port = (uint16_t)((header[4] << 8) | header[5]);
-  return keep;
+uint16_t receive(uint8_t* dst, uint16_t cap, uint16_t from_port, uint32_t start_ms,
+                 uint32_t wait_ms) {
+  while (millis() - start_ms < wait_ms) {
+    wdt_reset();
+    if (rx_available(S) < 8) continue;
+    uint8_t header[8];  // source address, source port, length
+    rx_take(S, header, 8);
+    const uint16_t len = (uint16_t)((header[6] << 8) | header[7]);
+    const uint16_t keep = len < cap ? len : cap;
+    rx_take(S, dst, keep);
+    if (len > keep) rx_take(S, nullptr, (uint16_t)(len - keep));
+    command(S, kRecv);
+    if (keep && (uint16_t)((header[4] << 8) | header[5]) == from_port) return keep;
+  }
+  return 0;
 }
 
 void close() { command(S, kClose); }
