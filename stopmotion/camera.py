@@ -45,6 +45,16 @@ def firmware_lines(camera: str, secret: bytes) -> str:
     )
 
 
+def write_json(path: Path, data: dict) -> None:
+    """Replaces path with data as JSON in one step (never half written), mode 600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
+    with os.fdopen(fd, "w") as out:  # mkstemp makes it 0600
+        json.dump(data, out, indent=2, sort_keys=True)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
 class FileSecrets:
     """The local file {"cameras": {id: hex}, "viewer": token}, written atomically, mode 600."""
 
@@ -60,12 +70,7 @@ class FileSecrets:
         return data
 
     def save(self, data: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".secrets-")
-        with os.fdopen(fd, "w") as out:  # mkstemp makes it 0600
-            json.dump(data, out, indent=2, sort_keys=True)
-            out.write("\n")
-        os.replace(tmp, self.path)
+        write_json(self.path, data)
 
     def set_camera(self, camera: str, secret: bytes, replace: bool) -> None:
         data = self.load()
@@ -134,11 +139,7 @@ def next_counter(path: Path, name: str) -> int:
     """One more than the last counter handed out under name (the virtual camera's EEPROM)."""
     counters = json.loads(path.read_text()) if path.exists() else {}
     counters[name] = counters.get(name, 0) + 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".counters-")
-    with os.fdopen(fd, "w") as out:
-        json.dump(counters, out, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    write_json(path, counters)
     return counters[name]
 
 
