@@ -1,7 +1,8 @@
 """Frame names: the camera and capture time a key (or a pulled file's path) carries, filters.
 
-Keys follow the contract `frames/<camera>/<YYYY>/<MM>/<DD>/<YYYYMMDD>T<HHMMSS>.<mmm>Z-<suffix>.jpg`;
-`stopmotion pull` keeps the part after `frames/` as the path under its folder, so both parse alike.
+Keys are the service's (chalicelib.naming builds them, `key` here delegates to it):
+`frames/<camera>/<YYYY>/<MM>/<DD>/<YYYYMMDD>T<HHMMSS>.<mmm>Z-<suffix>.jpg`; `stopmotion pull`
+keeps the part after `frames/` as the path under its folder, so both parse alike.
 """
 
 import re
@@ -9,8 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-PREFIX = "frames/"
-_NAME = (r"(?P<camera>[a-z0-9-]{1,32})/\d{4}/\d{2}/\d{2}/"
+from chalicelib import naming
+
+PREFIX = naming.ROOT
+_NAME = (rf"(?P<camera>{naming.CAMERA_ID.pattern})/\d{{4}}/\d{{2}}/\d{{2}}/"
          r"(?P<stamp>\d{8}T\d{6}\.\d{3}Z)-[0-9A-Za-z_-]+\.jpg")
 NAME = re.compile(r"(?:^|/)" + _NAME + "$")  # a key, or a path that ends like one
 KEY = re.compile(PREFIX + _NAME)  # exactly a key: nothing that could leave the pull folder
@@ -48,14 +51,12 @@ def parse_time(text: str) -> datetime:
 
 def camera_prefix(camera: str | None) -> str:
     """The key prefix that lists one camera's frames (all cameras when None)."""
-    return f"{PREFIX}{camera}/" if camera else PREFIX
+    return naming.camera_prefix(camera) if camera else PREFIX
 
 
 def key(camera: str, taken: datetime, suffix: str = "") -> str:
     """A frame's key (without `suffix`: a key that sorts just before every frame of that ms)."""
-    taken = taken.astimezone(UTC)
-    stamp = taken.strftime("%Y%m%dT%H%M%S.") + f"{taken.microsecond // 1000:03d}Z"
-    return f"{PREFIX}{camera}/{taken:%Y/%m/%d}/{stamp}" + (f"-{suffix}.jpg" if suffix else "")
+    return naming.time_prefix(camera, taken) + (f"-{suffix}.jpg" if suffix else "")
 
 
 def in_range(
