@@ -11,7 +11,6 @@ class HmacSha256 {
   void begin(const uint8_t *key_P, uint8_t key_length);
   void update(uint8_t byte) { sha_.update(byte); }
   void update(const void *data, size_t length) { sha_.update(data, length); }
-  void update_P(const void *flash, size_t length) { sha_.update_P(flash, length); }
   void finish(uint8_t mac[Sha256::kDigestSize]);
 
  private:

@@ -16,9 +16,7 @@ class DhcpClient {
   // Keeps the lease alive; call often. Returns false when there is no address (anymore).
   bool maintain(uint32_t now_s, uint32_t timeout_ms);
   bool bound() const { return bound_; }
-  const uint8_t* ip() const { return ip_; }
   const uint8_t* dns_server() const { return dns_; }
-  const dhcp::Lease& lease() const { return lease_; }
 
  private:
   uint8_t exchange(uint8_t type, const uint8_t* ciaddr, const uint8_t* requested,

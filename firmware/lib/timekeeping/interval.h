@@ -11,7 +11,6 @@ class IntervalSchedule {
   void start(uint32_t now_ms, uint32_t interval_ms, bool fire_now);
   bool due(uint32_t now_ms);
   uint32_t ms_until_due(uint32_t now_ms) const;
-  uint32_t interval_ms() const { return interval_ms_; }
 
  private:
   uint32_t last_ms_ = 0;
