@@ -37,7 +37,7 @@ def codec_args(fmt: str, crf: int | None = None) -> list[str]:
 
 def run(
     args: list[str],
-    feed: Iterable[bytes] | None = None,
+    feed: Iterable[bytes],
     on_frame: Callable[[int], None] | None = None,
 ) -> None:
     """Runs ffmpeg with `args`, writes each chunk of `feed` to its stdin, reports encoded frames.
@@ -46,15 +46,13 @@ def run(
     full pipe can never stall it.
     """
     command = [executable(), "-hide_banner", "-nostats", "-loglevel", "error",
-               "-progress", "pipe:1", *([] if feed is not None else ["-nostdin"]), *args]
+               "-progress", "pipe:1", *args]
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            command, stdin=subprocess.PIPE if feed is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=log,
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
         )
         writer = threading.Thread(target=_write, args=(process, feed), daemon=True)
-        if feed is not None:
-            writer.start()
+        writer.start()
         assert process.stdout is not None
         try:
             for line in process.stdout:
@@ -65,16 +63,15 @@ def run(
             process.wait()
             raise
         code = process.wait()
-        if feed is not None:
-            writer.join()
+        writer.join()
         if code != 0:
             log.seek(0)
             tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
             raise FfmpegError(f"ffmpeg exited with {code}: " + " | ".join(tail))
 
 
-def _write(process: subprocess.Popen, feed: Iterable[bytes] | None) -> None:
-    assert process.stdin is not None and feed is not None
+def _write(process: subprocess.Popen, feed: Iterable[bytes]) -> None:
+    assert process.stdin is not None
     try:
         for chunk in feed:
             process.stdin.write(chunk)
