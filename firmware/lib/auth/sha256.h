@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4), incremental, for a 2 KB AVR: 108 bytes of state, no heap, round constants
+// SHA-256 (FIPS 180-4), incremental, for a 2 KB AVR: 101 bytes of state, no heap, round constants
 // in flash. Feed bytes as they stream past (for instance during the camera FIFO scan).
 #pragma once
 
