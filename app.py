@@ -85,12 +85,6 @@ def latest_frames():
     return catalog.latest(get_store(), naming.camera_id(camera, "camera") if camera else None)
 
 
-@functools.cache
-def get_presigner():
-    """Signs the preview's short-lived image links (SigV4), built once per container."""
-    return preview.make_presigner()
-
-
 @app.route("/preview", methods=["GET"])
 def preview_page():
     require_viewer()
@@ -99,12 +93,14 @@ def preview_page():
 
 @app.route("/preview/frames", methods=["GET"])
 def preview_frames():
-    return preview.with_links(get_presigner(), get_store().bucket, list_frames())
+    store = get_store()  # its client signs the links: no second S3 client per container
+    return preview.with_links(store.client, store.bucket, list_frames())
 
 
 @app.route("/preview/latest", methods=["GET"])
 def preview_latest():
-    return preview.with_links(get_presigner(), get_store().bucket, latest_frames())
+    store = get_store()
+    return preview.with_links(store.client, store.bucket, latest_frames())
 
 
 @app.route("/health", methods=["GET"])

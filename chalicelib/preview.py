@@ -9,24 +9,16 @@ the links follow AWS_ENDPOINT_URL_S3).
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 LINK_SECONDS = 600  # the page reloads its listing before links expire
 PAGE = (Path(__file__).parent / "preview.html").read_text(encoding="utf-8")
 
 
-def make_presigner() -> Any:
-    """An S3 client that signs links with SigV4 (newer buckets refuse the older scheme)."""
-    return boto3.session.Session().client("s3", config=Config(signature_version="s3v4"))
-
-
-def with_links(presigner: Any, bucket: str, listing: dict, seconds: int = LINK_SECONDS) -> dict:
+def with_links(s3: Any, bucket: str, listing: dict, seconds: int = LINK_SECONDS) -> dict:
     """The listing ({"frames": [{"key", ...}], ...}) with a presigned "url" on every frame.
 
     Signing is local computation (no request to S3), so a page of frames costs no round trips."""
     for frame in listing["frames"]:
-        frame["url"] = presigner.generate_presigned_url(
+        frame["url"] = s3.generate_presigned_url(
             "get_object", Params={"Bucket": bucket, "Key": frame["key"]}, ExpiresIn=seconds
         )
     listing["expires_in"] = seconds

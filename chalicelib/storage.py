@@ -13,10 +13,12 @@ from chalicelib.parts import PartsReader
 
 # Three tries of at most 2 s to connect and 5 s to answer, plus standard backoff, end well
 # within API Gateway's 29 s: a stuck S3 call becomes a 503 the camera retries, not a 504.
+# SigV4 for the preview's presigned links too (newer buckets refuse the older scheme).
 CLIENT_CONFIG = Config(
     connect_timeout=2,
     read_timeout=5,
     retries={"mode": "standard", "total_max_attempts": 3},
+    signature_version="s3v4",
 )
 
 
