@@ -1,6 +1,5 @@
 """Fixtures for the security tests: a real S3-compatible server (rclone) on loopback."""
 
-import socket
 import subprocess
 import sys
 import time
@@ -10,13 +9,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from stopmotion.localstack import free_port
+
 RCLONE = Path(sys.executable).parent / "rclone"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
