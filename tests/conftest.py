@@ -17,7 +17,7 @@ from stopmotion.localstack import LocalStack
 def local_stack(tmp_path_factory):
     """`rclone serve s3` + `chalice local` on free 127.0.0.1 ports, for the whole session.
 
-    Tests share it: give each test its own X-Camera-Id so their frames do not mix.
+    Tests share it: give each test its own camera id so their frames do not mix.
     Server output goes to <tmp>/stack.log.
     """
     root = tmp_path_factory.mktemp("stack")
