@@ -74,7 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("jpeg", type=Path, help="the JPEG file to send")
     parser.add_argument("--url", default="http://127.0.0.1:8000/frames",
                         help="where the camera posts (default: `make run`'s service)")
-    parser.add_argument("--camera", default="default", help="X-Camera-Id (default: default)")
+    parser.add_argument("--camera", default="default",
+                        help="camera id to sign as, also sent as X-Camera-Id (default: default)")
     parser.add_argument("--firmware-version", default=FIRMWARE_VERSION, help="in the User-Agent")
     parser.add_argument("--dummy-byte", action="store_true",
                         help="send a junk byte before the image (FIFO dummy byte revisions)")
