@@ -41,11 +41,10 @@ uint32_t FrameCounter::current() const {
 }
 
 uint32_t FrameCounter::next() {
-  uint32_t a, b;
-  bool has_a = read_slot(0, &a), has_b = read_slot(1, &b);
+  const uint32_t value = current() + 1;
   // Write the slot that does not hold the current value.
-  uint8_t slot = (has_a && (!has_b || a >= b)) ? 1 : 0;
-  uint32_t value = current() + 1;
+  uint32_t a;
+  const uint8_t slot = (read_slot(0, &a) && a == value - 1) ? 1 : 0;
   uint16_t at = base_ + 8 * slot;
   // Inverse first, then value: a write cut short leaves this slot invalid, old or new, never other.
   write_u32(at + 4, ~value);
