@@ -47,7 +47,6 @@ class Camera:
         self.done_at: float | None = None
         self._pending = False
         self._dummy_due = True
-        self.spi_bytes = 0
         self.frames_served = 0
         self._frame: list[int] = []
         self.sensor_regs = [bytearray(256), bytearray(256)]  # bank 0 DSP, bank 1 sensor
@@ -64,7 +63,6 @@ class Camera:
     def transfer(self, mosi: int) -> int:
         if not self.present:
             return 0xFF
-        self.spi_bytes += 1
         frame = self._frame
         frame.append(mosi)
         if len(frame) == 1:

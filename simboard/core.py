@@ -96,10 +96,6 @@ class Core:
         return self._lib.sb_cycle(self._board)
 
     @property
-    def seconds(self) -> float:
-        return self.cycle / F_CPU
-
-    @property
     def spi_bytes(self) -> int:
         return self._lib.sb_spi_bytes(self._board)
 

@@ -149,7 +149,7 @@ class TcpLink:
     def __init__(self, net: Network, chip_sock, ip: bytes, port: int):
         self.net, self.chip_sock = net, chip_sock
         self.number = net.faults.connections = net.faults.connections + 1
-        self.sent = self.received = self.read = 0
+        self.sent = self.read = 0
         # simulated times for the bench: first byte sent, last byte acknowledged, first byte back
         self.first_sent = self.last_acked = self.first_received = None
         self.sock: socket.socket | None = None
@@ -240,7 +240,6 @@ class TcpLink:
             del self._inbox[:room]
             if self.first_received is None:
                 self.first_received = self.net.clock()
-            self.received += len(chunk)
             self.chip_sock.deliver(chunk)
         if self._eof and not self._inbox:
             self._eof = False

@@ -200,7 +200,6 @@ class W5500:
         self.common = bytearray(0x40)
         self.sockets = [Socket(self, n) for n in range(8)]
         self.violations: list[str] = []
-        self.spi_bytes = 0
         self.reset()
         self._frame: list[int] = []
 
@@ -224,7 +223,6 @@ class W5500:
         self._frame = []
 
     def transfer(self, mosi: int) -> int:
-        self.spi_bytes += 1
         frame = self._frame
         frame.append(mosi)
         if len(frame) <= 3:
