@@ -19,7 +19,7 @@ from tests.hil.conftest import CAMERA_ID, uploaded
 pytestmark = pytest.mark.hil
 
 JPEG = photo_jpeg(320, 240, seed=5)
-INTERVAL_S = 20  # CAPTURE_INTERVAL in config.h
+INTERVAL_S = 20  # CONFIG_INTERVAL_S in config.h
 BOOT_S = 30  # generous bound for boot + DHCP + DNS + first capture + upload
 
 
