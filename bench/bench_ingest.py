@@ -3,8 +3,8 @@
 Both handlers get the same API Gateway events (the old firmware's body: the leading FF missing,
 base64 encoded as API Gateway hands binary bodies to Lambda; each signed with a fresh counter) and
 talk to the same local `rclone serve s3` through the same boto3 client. The prototype
-base64-decodes, prepends FF and puts. This app checks the signature, claims the counter (a read,
-a list and a put of a claim object), then repairs, names, hashes and puts. Times are medians per
+base64-decodes, prepends FF and puts. This app checks the signature, claims the counter (a list
+and a put of a claim object), then repairs, names, hashes and puts. Times are medians per
 frame; peak memory is tracemalloc's peak above the event, as a multiple of the frame's size.
 """
 

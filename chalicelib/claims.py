@@ -65,9 +65,10 @@ class Claims:
         """Claims the counter for this body, or returns the earlier claim of the same body."""
         name = claim_key(camera, key_id, counter)
         try:
-            earlier = self._read(name)
+            lowest = self._lowest_claim_from(camera, key_id, counter)  # this one or a higher one
+            earlier = self._read(name) if lowest == name else None
             if earlier is None:
-                if self._higher_exists(camera, key_id, name):
+                if lowest not in (None, name):
                     raise Stale(f"counter {counter} is older than one this camera already used")
                 if self._create(name, {"key": new_key, "sha256": sha256}):
                     return Claim(new_key, fresh=True)
@@ -91,11 +92,16 @@ class Claims:
             return {}  # unreadable claim: treat as someone else's
         return data if isinstance(data, dict) else {}
 
-    def _higher_exists(self, camera: str, key_id: str, name: str) -> bool:
+    def _lowest_claim_from(self, camera: str, key_id: str, counter: int) -> str | None:
+        """The first claim at or above counter: one LIST tells a new counter from a used or a
+        stale one, so a new frame costs no GET of a claim that is not there."""
+        prefix = f"{PREFIX}/{camera}/{key_id}/"
+        before = claim_key(camera, key_id, counter - 1) if counter else prefix
         listing = self.s3.list_objects_v2(
-            Bucket=self.bucket, Prefix=f"{PREFIX}/{camera}/{key_id}/", StartAfter=name, MaxKeys=1
+            Bucket=self.bucket, Prefix=prefix, StartAfter=before, MaxKeys=1
         )
-        return bool(listing.get("Contents"))
+        contents = listing.get("Contents") or []
+        return contents[0]["Key"] if contents else None
 
     def _create(self, name: str, claim: dict) -> bool:
         """False if the object already exists (a server that honours If-None-Match said so)."""
