@@ -1,7 +1,6 @@
 #include "arduchip.h"
 
 #include <Arduino.h>
-#include <avr/wdt.h>
 #include <spi_bus.h>
 
 namespace arduchip {

@@ -6,7 +6,6 @@
 #include <dns_resolver.h>
 #include <frame_counter.h>
 #include <http_status.h>
-#include <net_log.h>
 #include <sccb.h>
 #include <spi_bus.h>
 #include <w5500.h>

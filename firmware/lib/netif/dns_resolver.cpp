@@ -2,7 +2,6 @@
 
 #include <Arduino.h>
 #include <dns_codec.h>
-#include <string.h>
 #include <udp_socket.h>
 
 #include "net_log.h"
