@@ -34,9 +34,10 @@ def raw(stack, head_lines, body=b"", shut_write=False, timeout=15.0):
         return status, None
 
 
-def post_head(length, *extra):
+def post_head(length, *extra, request_line="POST /frames HTTP/1.1"):
+    """A camera-like request head; `extra` lines go before Connection, repeats included."""
     return [
-        "POST /frames HTTP/1.1",
+        request_line,
         "Host: 127.0.0.1",
         "Content-Type: image/jpeg",
         f"Content-Length: {length}",
@@ -124,19 +125,8 @@ def test_repeated_authorization_header(local_stack, cameras):
 
 def test_repeated_content_length(local_stack, cameras):
     authorization = cameras.authorization("edge-cl", FRAME)
-    status, _ = raw(
-        local_stack,
-        [
-            "POST /frames HTTP/1.1",
-            "Host: x",
-            "Content-Type: image/jpeg",
-            f"Content-Length: {len(FRAME)}",
-            "Content-Length: 5",
-            f"Authorization: {authorization}",
-            "Connection: close",
-        ],
-        FRAME,
-    )
+    head = post_head(len(FRAME), "Content-Length: 5", f"Authorization: {authorization}")
+    status, _ = raw(local_stack, head, FRAME)
     assert status < 500
     assert len(stored(local_stack, "edge-cl")) <= 1
 
@@ -144,18 +134,10 @@ def test_repeated_content_length(local_stack, cameras):
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_wrong_method(local_stack, cameras, method):
     authorization = cameras.authorization("edge-method", FRAME, method=method)
-    status, body = raw(
-        local_stack,
-        [
-            f"{method} /frames HTTP/1.1",
-            "Host: x",
-            "Content-Type: image/jpeg",
-            f"Content-Length: {len(FRAME)}",
-            f"Authorization: {authorization}",
-            "Connection: close",
-        ],
-        FRAME,
+    head = post_head(
+        len(FRAME), f"Authorization: {authorization}", request_line=f"{method} /frames HTTP/1.1"
     )
+    status, body = raw(local_stack, head, FRAME)
     assert status == 405, (status, body)
     assert stored(local_stack, "edge-method") == []
 
@@ -205,18 +187,10 @@ def test_traversal_in_the_camera_filter(local_stack, cameras, query):
 def test_traversal_in_the_path(local_stack, cameras, path):
     """A path either routes to /frames (a normal signed upload of this camera) or to nothing."""
     authorization = cameras.authorization("edge-path", FRAME)
-    status, _ = raw(
-        local_stack,
-        [
-            f"POST {path} HTTP/1.1",
-            "Host: x",
-            "Content-Type: image/jpeg",
-            f"Content-Length: {len(FRAME)}",
-            f"Authorization: {authorization}",
-            "Connection: close",
-        ],
-        FRAME,
+    head = post_head(
+        len(FRAME), f"Authorization: {authorization}", request_line=f"POST {path} HTTP/1.1"
     )
+    status, _ = raw(local_stack, head, FRAME)
     assert status < 500, status
     listing = local_stack.s3_client().list_objects_v2(Bucket=local_stack.bucket)
     outside = [
