@@ -14,24 +14,31 @@ from stopmotion.localstack import PROJECT_DIR, free_port
 STOPMOTION = Path(sys.executable).parent / "stopmotion"
 
 
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_all(tmp_path):
+def start_serve(tmp_path: Path) -> tuple[subprocess.Popen, int, int, list[str]]:
+    """Starts `stopmotion serve` on free ports; returns it, its ports and what it printed up to
+    the "Ctrl-C" line (by then both servers answer)."""
     port, s3_port = free_port(), free_port()
     serve = subprocess.Popen(
         [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
          "--data-dir", tmp_path / "var"],
         cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
+    printed = []
+    for line in serve.stdout:
+        printed.append(line)
+        if line.startswith("Ctrl-C"):
+            break
+    return serve, port, s3_port, printed
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_all(tmp_path):
+    serve, port, s3_port, printed = start_serve(tmp_path)
     try:
-        printed = []
-        for line in serve.stdout:
-            printed.append(line)
-            if line.startswith("Ctrl-C"):
-                break
         curls = [line.strip() for line in printed if line.strip().startswith("curl ")]
         post, listing = curls
         assert any(f"{tmp_path}/var/stopmotion/frames/" in line for line in printed)
@@ -58,15 +65,7 @@ def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_al
 
 
 def test_a_killed_serve_takes_its_servers_along(tmp_path):
-    port, s3_port = free_port(), free_port()
-    serve = subprocess.Popen(
-        [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
-         "--data-dir", tmp_path / "var"],
-        cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    for line in serve.stdout:
-        if line.startswith("Ctrl-C"):
-            break
+    serve, port, s3_port, _ = start_serve(tmp_path)
     assert listening(port) and listening(s3_port)
     serve.kill()  # no chance to clean up
     serve.wait()
