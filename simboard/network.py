@@ -158,7 +158,10 @@ class TcpLink:
         self._in_flight: list[tuple[float, int]] = []
         self._link_free = 0.0
         now, link = net.clock(), net.link
-        refused = self.number <= net.faults.refuse_connections or not net.routable()
+        if not net.routable():  # nobody answers the SYN: the chip gives up after its retries
+            net.at(now + net.chip.tcp_timeout(), chip_sock.timed_out)
+            return
+        refused = self.number <= net.faults.refuse_connections
         if not refused:
             try:
                 self.sock = socket.create_connection(
@@ -167,12 +170,8 @@ class TcpLink:
                 self.sock.setblocking(False)
             except OSError:
                 refused = True
-        if refused:
-            chip = net.chip
-            timeout = (chip.common[0x19] << 8 | chip.common[0x1A]) * 1e-4 * (chip.common[0x1B] + 1)
-            net.at(now + timeout, chip_sock.timed_out)
-        else:
-            net.at(now + link.rtt, chip_sock.established)
+        # An RST comes back one round trip later; a SYN/ACK likewise.
+        net.at(now + link.rtt, chip_sock.refused if refused else chip_sock.established)
 
     def awaiting(self) -> bool:
         """True while a request went out and the real peer has not answered yet."""

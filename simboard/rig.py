@@ -27,10 +27,12 @@ def rig(
     faults: Faults | None = None,
     canned: dict | None = None,
     eeprom: bytearray | None = None,
+    services: dict | None = None,
 ):
     """Yields (board, proxy). `host` resolves to a documentation address; TCP port `http_port`
     there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1. `eeprom` (1 KB) is
-    loaded into the board and updated from it afterwards, like the chip that keeps it."""
+    loaded into the board and updated from it afterwards, like the chip that keeps it. `services`
+    adds UDP services by port (an Echo on 7, say) beside DHCP and DNS."""
     dhcp = dhcp or Dhcp()
     dns = dns or Dns()
     dns.hosts.setdefault(host, API_IP)
@@ -39,7 +41,7 @@ def rig(
             clock=None,
             link=link,
             tcp_ports={http_port: proxy.port},
-            services={67: dhcp, 53: dns},
+            services={67: dhcp, 53: dns, **(services or {})},
             faults=faults or Faults(),
         )
         network.lease = dhcp.leased

@@ -15,6 +15,7 @@ ROUTER = bytes([192, 0, 2, 1])
 DNS_SERVER = bytes([192, 0, 2, 53])
 BOARD_IP = bytes([192, 0, 2, 50])
 API_IP = bytes([203, 0, 113, 10])
+ECHO_IP = bytes([192, 0, 2, 7])
 MAGIC = b"\x63\x82\x53\x63"
 DISCOVER, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE = 1, 2, 3, 4, 5, 6, 7
 NAMES = {1: "DISCOVER", 3: "REQUEST", 4: "DECLINE", 7: "RELEASE", 8: "INFORM"}
@@ -114,3 +115,16 @@ class Dns:
                 dnslib.RCODE.SERVFAIL if outcome == "servfail" else dnslib.RCODE.NXDOMAIN
             )
         return [(self.delay, reply.pack())]
+
+
+@dataclass
+class Echo:
+    """The UDP echo service (RFC 862): every datagram comes back unchanged from `address`."""
+
+    address: bytes = ECHO_IP
+    delay: float = 0.001
+    log: list = field(default_factory=list)  # (time, datagram)
+
+    def handle(self, packet: bytes, now: float, dest: bytes):
+        self.log.append((now, packet))
+        return [(self.delay, packet)]

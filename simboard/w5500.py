@@ -1,9 +1,15 @@
-"""WIZnet W5500 model, written from the datasheet (v1.0.x): SPI frames, common and socket registers,
-socket commands and states, TX/RX buffer memory with 16-bit pointer arithmetic.
+"""WIZnet W5500 model: SPI frames, common and socket registers, socket commands and states, TX/RX
+buffer memory with 16-bit pointer arithmetic.
+
+Each rule names its source: "DS" is the W5500 datasheet v1.0.9 (section 5, register descriptions),
+"facts" is ../shared/docs/facts.md, "Arduino" the Arduino Ethernet library 2.0.2 that runs on real
+shields (../shared/oracles/arduino-ethernet), checked against this model by tests/conformance.
 
 Traffic leaves through a `Network` (simboard.network); the model only keeps chip state.
 Misuse the real chip would punish (SEND while a SEND is pending, buffer sizes over 16 KB...) is
-recorded in `violations` so a test can fail on it.
+recorded in `violations` so a test can fail on it. Reads of Sn_TX_WR or Sn_RX_RD written since the
+last SEND or RECV are legal (they return the value as of that command) but a driver must not rely
+on them being the new value: they are recorded in `stale_pointer_reads`.
 """
 
 from __future__ import annotations
@@ -38,6 +44,11 @@ def put16(regs, at: int, value: int) -> None:
     regs[at], regs[at + 1] = value >> 8 & 0xFF, value & 0xFF
 
 
+# Pointers a driver writes that take effect only at a command (facts: Sn_TX_WR at SEND, Sn_RX_RD
+# at RECV; the Arduino library's UDP write relies on it, DS 5.3 "update ... then SEND/RECV").
+COMMITTED_AT = {Sn_TX_WR: SEND, Sn_TX_WR + 1: SEND, Sn_RX_RD: RECV, Sn_RX_RD + 1: RECV}
+
+
 class Socket:
     """One of the eight hardware sockets: its registers and its slices of TX/RX memory."""
 
@@ -48,10 +59,15 @@ class Socket:
         self.reset()
 
     def reset(self) -> None:
+        """Reset values of DS 5.3: all zero but these."""
         self.regs[:] = bytes(0x30)
-        self.regs[Sn_RXBUF_SIZE] = self.regs[Sn_TXBUF_SIZE] = 2
-        self.regs[0x16], self.regs[0x12:0x14] = 0x80, b"\xff\xff"  # TTL, MSS
-        self.regs[0x06:0x0C] = b"\xff" * 6
+        self.regs[Sn_RXBUF_SIZE] = self.regs[Sn_TXBUF_SIZE] = 2  # 2 KB each
+        self.regs[0x06:0x0C] = b"\xff" * 6  # Sn_DHAR
+        self.regs[0x16] = 0x80  # Sn_TTL
+        self.regs[0x2C] = 0xFF  # Sn_IMR
+        self.regs[0x2D] = 0x40  # Sn_FRAG 0x4000
+        put16(self.regs, Sn_TX_FSR, 0x0800)
+        self.pending: dict[int, int] = {}  # pointer bytes written, not yet committed by a command
         self.acked = 0  # TX pointer up to which the peer acknowledged
         self.send_end: int | None = None  # TX pointer that ends the pending SEND
         self.link = None  # the network's handle while open
@@ -78,14 +94,25 @@ class Socket:
 
     def read_reg(self, offset: int) -> int:
         if offset in (Sn_TX_FSR, Sn_TX_FSR + 1):
+            # DS: in TCP mode Sn_TX_WR minus the peer's ACK pointer, otherwise Sn_TX_WR minus
+            # Sn_TX_RD; from the committed Sn_TX_WR (facts).
             unacked = (u16(self.regs, Sn_TX_WR) - self.acked) & 0xFFFF
             put16(self.regs, Sn_TX_FSR, max(0, self.tx_size() - unacked))
         elif offset in (Sn_RX_RSR, Sn_RX_RSR + 1):
-            put16(self.regs, Sn_RX_RSR, self.rx_used())
+            put16(self.regs, Sn_RX_RSR, self.rx_used())  # DS: Sn_RX_WR minus (committed) Sn_RX_RD
+        elif offset in self.pending:
+            self.chip.stale_pointer_reads.append((self.number, offset))
         return self.regs[offset] if offset < len(self.regs) else 0
 
+    def commit(self, command: int) -> None:
+        """Pointer writes take effect at their command (facts)."""
+        for offset in [o for o in self.pending if COMMITTED_AT[o] == command]:
+            self.regs[offset] = self.pending.pop(offset)
+
     def write_reg(self, offset: int, value: int) -> None:
-        if offset == Sn_CR:
+        if offset in COMMITTED_AT:
+            self.pending[offset] = value
+        elif offset == Sn_CR:
             self.command(value)
         elif offset == Sn_IR:
             self.regs[Sn_IR] &= ~value & 0xFF
@@ -110,8 +137,11 @@ class Socket:
         if cmd == OPEN:
             self.chip.check_memory()
             self.close_link()
+            # DS: OPEN initialises the pointers (to which value it does not say; drivers read
+            # them first, as DS tells them to): both buffers empty where the pointers stood.
+            self.pending.clear()
             tx_wr, rx_wr = u16(self.regs, Sn_TX_WR), u16(self.regs, Sn_RX_WR)
-            put16(self.regs, Sn_TX_RD, tx_wr)  # pointers carry on from where they were
+            put16(self.regs, Sn_TX_RD, tx_wr)
             put16(self.regs, Sn_RX_RD, rx_wr)
             self.acked, self.send_end, self.regs[Sn_IR] = tx_wr, None, 0
             mode = self.regs[Sn_MR] & 0x0F
@@ -133,8 +163,10 @@ class Socket:
             self.close_link()
             self.regs[Sn_SR] = CLOSED
         elif cmd == SEND and sr in (ESTABLISHED, CLOSE_WAIT, UDP):
+            self.commit(SEND)
             self.send()
         elif cmd == RECV and sr in (ESTABLISHED, CLOSE_WAIT, UDP):
+            self.commit(RECV)
             if self.link:
                 self.link.pump()
         else:
@@ -187,6 +219,12 @@ class Socket:
         self.link, self.send_end = None, None
         self.regs[Sn_SR], self.regs[Sn_IR] = CLOSED, self.regs[Sn_IR] | IR_DISCON
 
+    def refused(self) -> None:
+        """An RST answered our SYN: DS (CONNECT) lists it as a failed connect; the socket is
+        CLOSED at once (WIZnet's ioLibrary connect() reports SOCK_CLOSED as the failure)."""
+        self.link, self.send_end = None, None
+        self.regs[Sn_SR] = CLOSED
+
     def timed_out(self) -> None:
         self.link, self.send_end = None, None
         self.regs[Sn_SR], self.regs[Sn_IR] = CLOSED, self.regs[Sn_IR] | IR_TIMEOUT
@@ -200,12 +238,16 @@ class W5500:
         self.common = bytearray(0x40)
         self.sockets = [Socket(self, n) for n in range(8)]
         self.violations: list[str] = []
+        self.stale_pointer_reads: list[tuple[int, int]] = []  # (socket, register offset)
         self.reset()
         self._frame: list[int] = []
 
     def reset(self) -> None:
+        """Reset values of DS 5.2: all zero but these."""
         self.common[:] = bytes(0x40)
-        self.common[0x19:0x1C] = b"\x07\xd0\x08"  # RTR 200 ms, RCR 8
+        self.common[0x19:0x1C] = b"\x07\xd0\x08"  # RTR 0x07D0 (200 ms), RCR 8
+        self.common[0x1C] = 0x28  # PTIMER
+        self.common[0x26:0x28] = b"\xff\xff"  # PMRU
         self.common[PHYCFGR], self.common[VERSIONR] = 0xBF, 0x04  # link up, 100 Mbit full duplex
         for sock in self.sockets:
             sock.close_link()
@@ -262,6 +304,18 @@ class W5500:
             sock.tx[address % sock.tx_size()] = value
         elif kind == 2:
             self.violation(f"socket {sock.number}: write to RX memory")
+
+    def tcp_timeout(self) -> float:
+        """Seconds until an unanswered SYN gives Sn_IR TIMEOUT (DS 5.2, RTR and RCR): the
+        retransmission time doubles from RTR up to the largest RTR x 2^M below 0x10000 (units of
+        100 us), then stays there, for RCR + 1 transmissions: 31.8 s with the reset values."""
+        rtr, rcr = self.common[0x19] << 8 | self.common[0x1A], self.common[0x1B]
+        waits, step = [], rtr
+        for _ in range(rcr + 1):
+            waits.append(step)
+            if step * 2 < 0x10000:
+                step *= 2
+        return sum(waits) * 1e-4
 
     def check_memory(self) -> None:
         for reg, name in ((Sn_TXBUF_SIZE, "TX"), (Sn_RXBUF_SIZE, "RX")):

@@ -59,12 +59,20 @@ class Outcome:
         return self.board.log_text()
 
 
-def stored_frames(stack) -> dict:
+def stored_frames(stack, camera: str = CAMERA_ID) -> set:
+    """Keys of the camera's frames in the stack's bucket."""
     s3 = stack.s3_client()
     pages = s3.get_paginator("list_objects_v2").paginate(
-        Bucket=stack.bucket, Prefix=f"frames/{CAMERA_ID}/"
+        Bucket=stack.bucket, Prefix=f"frames/{camera}/"
     )
     return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+
+def stored_objects(stack, camera: str) -> dict:
+    """The camera's frames in the stack's bucket: key -> bytes."""
+    s3 = stack.s3_client()
+    return {key: s3.get_object(Bucket=stack.bucket, Key=key)["Body"].read()
+            for key in stored_frames(stack, camera)}
 
 
 @pytest.fixture
