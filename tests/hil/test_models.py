@@ -9,6 +9,7 @@ import threading
 import time
 
 import dnslib
+import pytest
 
 from simboard import w5500 as w
 from simboard.arducam import Camera
@@ -123,8 +124,12 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
     sock.acked = 0x1F00
     frame(chip, 0x1F00, 2, True, bytes(range(250)) * 20)
     frame(chip, w.Sn_TX_WR, 1, True, struct.pack(">H", 0x1F00 + 5000))
-    assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192 - 5000
+    # Sn_TX_WR takes effect at SEND: until then it reads as before, and FSR ignores the bytes.
+    assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192
+    assert reg(chip, 0, w.Sn_TX_WR, 2) == b"\x1f\x00"
+    assert chip.stale_pointer_reads == [(0, w.Sn_TX_WR), (0, w.Sn_TX_WR + 1)]
     frame(chip, w.Sn_CR, 1, True, bytes([w.SEND]))
+    assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192 - 5000
     clock.t = 0.031 + 0.005 + 0.029  # 5 ms on the wire, less than one round trip
     net.poll()
     assert not reg(chip, 0, w.Sn_IR)[0] & w.IR_SENDOK
@@ -141,8 +146,57 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
     assert bytes(got) == bytes(range(250)) * 20
     size = struct.unpack(">H", reg(chip, 0, w.Sn_RX_RSR, 2))[0]
     assert frame(chip, 0, 3, False, bytes(size)).startswith(b"HTTP/1.1 201")
+    # Sn_RX_RD likewise takes effect at RECV: the bytes stay received until then.
+    frame(chip, w.Sn_RX_RD, 1, True, struct.pack(">H", size))
+    assert struct.unpack(">H", reg(chip, 0, w.Sn_RX_RSR, 2))[0] == size
+    frame(chip, w.Sn_CR, 1, True, bytes([w.RECV]))
+    assert struct.unpack(">H", reg(chip, 0, w.Sn_RX_RSR, 2))[0] == 0
     assert chip.violations == []
     server.close()
+
+
+def test_reset_values_of_the_datasheet():
+    chip = chip_on(Network(Clock()))
+    common = frame(chip, 0, 0, False, bytes(0x3A))
+    assert common[0x19:0x1D] == b"\x07\xd0\x08\x28"  # RTR 200 ms, RCR 8, PTIMER
+    assert common[0x26:0x28] == b"\xff\xff" and common[w.VERSIONR] == 0x04  # PMRU, VERSIONR
+    sock = reg(chip, 0, 0, 0x30)
+    assert sock[0x12:0x14] == b"\0\0" and sock[0x16] == 0x80  # Sn_MSSR, Sn_TTL
+    assert sock[w.Sn_TX_FSR : w.Sn_TX_FSR + 2] == b"\x08\x00" and sock[0x2C] == 0xFF
+    assert sock[0x2D:0x2F] == b"\x40\x00"  # Sn_FRAG
+
+
+def test_tcp_timeout_doubles_to_the_cap_then_repeats():
+    chip = chip_on(Network(Clock()))
+    assert chip.tcp_timeout() == pytest.approx(31.8)  # the datasheet's figure for the defaults
+    frame(chip, 0x19, 0, True, struct.pack(">HB", 1000, 3))  # 100 ms, 3 retries
+    assert chip.tcp_timeout() == pytest.approx(0.1 + 0.2 + 0.4 + 0.8)
+
+
+def test_refused_connect_closes_at_once_unanswered_times_out():
+    clock = Clock()
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens: the connect is refused (RST)
+    net = Network(clock, tcp_ports={80: port})
+    chip = chip_on(net)
+    frame(chip, w.Sn_MR, 1, True, bytes([w.MR_TCP]))
+    frame(chip, w.Sn_CR, 1, True, bytes([w.OPEN]))
+    frame(chip, w.Sn_DIPR, 1, True, bytes([203, 0, 113, 10, 0, 80]))
+    frame(chip, w.Sn_CR, 1, True, bytes([w.CONNECT]))
+    clock.t = 0.001
+    net.poll()
+    assert reg(chip, 0, w.Sn_SR) == bytes([w.CLOSED])
+    assert not reg(chip, 0, w.Sn_IR)[0] & w.IR_TIMEOUT
+    net.lease = lambda ip, now: False  # no route: nobody answers the SYN
+    frame(chip, w.Sn_CR, 1, True, bytes([w.OPEN]))
+    frame(chip, w.Sn_CR, 1, True, bytes([w.CONNECT]))
+    clock.t = 31.0
+    net.poll()
+    assert reg(chip, 0, w.Sn_SR) == bytes([w.SYNSENT])
+    clock.t = 32.0
+    net.poll()
+    assert reg(chip, 0, w.Sn_SR) == bytes([w.CLOSED]) and reg(chip, 0, w.Sn_IR)[0] & w.IR_TIMEOUT
 
 
 def test_arduchip_fifo_dummy_byte_and_sensor_id():

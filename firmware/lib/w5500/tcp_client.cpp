@@ -29,7 +29,10 @@ NetError TcpClient::connect(const uint8_t ip[4], uint16_t port, uint16_t local_p
   for (;;) {
     wdt_reset();
     const uint8_t sr = status(S);
-    if (sr == kEstablished) return NetError::kNone;
+    if (sr == kEstablished) {
+      tx_wr_ = tx_pointer(S);  // the chip sets the pointers while connecting (datasheet)
+      return NetError::kNone;
+    }
     if (sr == kClosed || (socket_ir(S) & kIrTimeout)) {
       close();
       return NetError::kClosed;  // refused (RST) or no answer within the chip's retries
@@ -61,9 +64,11 @@ NetError TcpClient::write(const uint8_t* data, uint16_t n, uint32_t stall_ms) {
     wdt_reset();
     NetError e = socket_fault();
     if (e != NetError::kNone) return e;
-    // Sn_TX_FSR counts from Sn_TX_WR back to what the peer acknowledged, so bytes written but
-    // not yet sent are already taken off.
-    uint16_t room = tx_free(S);
+    // Sn_TX_FSR counts from Sn_TX_WR as of the last SEND back to what the peer acknowledged:
+    // bytes written since are ours to take off. (A chip that counts them already makes this
+    // conservative, never wrong.)
+    const uint16_t free = tx_free(S);
+    uint16_t room = free > unsent_ ? (uint16_t)(free - unsent_) : 0;
     if (room == 0) {
       e = kick();
       if (e != NetError::kNone) return e;
@@ -71,7 +76,7 @@ NetError TcpClient::write(const uint8_t* data, uint16_t n, uint32_t stall_ms) {
       continue;
     }
     if (room > n) room = n;
-    tx_append(S, data, room);
+    tx_append(S, &tx_wr_, data, room);
     data += room;
     n = (uint16_t)(n - room);
     unsent_ = (uint16_t)(unsent_ + room);
@@ -100,8 +105,9 @@ uint16_t TcpClient::read(uint8_t* dst, uint16_t cap) {
   uint16_t n = rx_available(S);
   if (n == 0) return 0;
   if (n > cap) n = cap;
-  rx_take(S, dst, n);
-  command(S, kRecv);
+  uint16_t ptr = rx_pointer(S);
+  rx_take(S, &ptr, dst, n);
+  rx_release(S, ptr);
   return n;
 }
 

@@ -1,6 +1,8 @@
 // One TCP connection on the W5500's upload socket. Writes go into the socket's TX memory as soon
-// as there is room; a SEND is issued whenever the previous one has finished (SEND_OK), so several
-// KB can be in flight instead of one write per round trip. Every wait has a deadline.
+// as there is room, also while a SEND is on the wire; the next SEND is issued once the previous
+// one has finished (SEND_OK), so several KB can be in flight instead of one write per round trip.
+// The write pointer is our own copy, so appending while a SEND is pending is right whether the
+// chip's Sn_TX_WR reads back at once or only after the SEND. Every wait has a deadline.
 #pragma once
 #include <stdint.h>
 
@@ -26,6 +28,7 @@ class TcpClient {
 
  private:
   NetError kick();  // starts a SEND if the previous one has finished and data is waiting
-  uint16_t unsent_ = 0;
+  uint16_t tx_wr_ = 0;   // our copy of Sn_TX_WR: where the next byte goes (w5500.h, pointers)
+  uint16_t unsent_ = 0;  // bytes written since the last SEND
   bool sending_ = false;
 };

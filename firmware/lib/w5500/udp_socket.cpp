@@ -18,7 +18,8 @@ bool send_to(const uint8_t ip[4], uint16_t port, const uint8_t* data, uint16_t n
              uint32_t timeout_ms) {
   w5500::write(kSnDIPR, reg_block(S), ip, 4);
   write16(kSnDPORT, reg_block(S), port);
-  tx_append(S, data, n);
+  uint16_t ptr = tx_pointer(S);
+  tx_append(S, &ptr, data, n);
   command(S, kSend);
   const uint32_t start = millis();
   for (;;) {
@@ -37,13 +38,14 @@ uint16_t receive(uint8_t* dst, uint16_t cap, uint16_t from_port, uint32_t start_
   while (millis() - start_ms < wait_ms) {
     wdt_reset();
     if (rx_available(S) < 8) continue;
-    uint8_t header[8];  // source address, source port, length
-    rx_take(S, header, 8);
+    uint16_t ptr = rx_pointer(S);  // once per datagram: header and data follow from here
+    uint8_t header[8];             // source address, source port, length
+    rx_take(S, &ptr, header, 8);
     const uint16_t len = (uint16_t)((header[6] << 8) | header[7]);
     const uint16_t keep = len < cap ? len : cap;
-    rx_take(S, dst, keep);
-    if (len > keep) rx_take(S, nullptr, (uint16_t)(len - keep));
-    command(S, kRecv);
+    rx_take(S, &ptr, dst, keep);
+    if (len > keep) rx_take(S, &ptr, nullptr, (uint16_t)(len - keep));
+    rx_release(S, ptr);
     if (keep && (uint16_t)((header[4] << 8) | header[5]) == from_port) return keep;
   }
   return 0;

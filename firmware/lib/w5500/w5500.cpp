@@ -125,16 +125,23 @@ void command(uint8_t s, uint8_t cmd) {
 uint16_t tx_free(uint8_t s) { return read16_stable(kSnTX_FSR, reg_block(s)); }
 uint16_t rx_available(uint8_t s) { return read16_stable(kSnRX_RSR, reg_block(s)); }
 
-void tx_append(uint8_t s, const uint8_t* src, uint16_t n) {
-  const uint16_t ptr = read16(kSnTX_WR, reg_block(s));
-  buffer_io(tx_block(s), kTxKb, ptr, const_cast<uint8_t*>(src), n, true);
-  write16(kSnTX_WR, reg_block(s), (uint16_t)(ptr + n));
+uint16_t tx_pointer(uint8_t s) { return read16(kSnTX_WR, reg_block(s)); }
+uint16_t rx_pointer(uint8_t s) { return read16(kSnRX_RD, reg_block(s)); }
+
+void tx_append(uint8_t s, uint16_t* ptr, const uint8_t* src, uint16_t n) {
+  buffer_io(tx_block(s), kTxKb, *ptr, const_cast<uint8_t*>(src), n, true);
+  *ptr = (uint16_t)(*ptr + n);
+  write16(kSnTX_WR, reg_block(s), *ptr);
 }
 
-void rx_take(uint8_t s, uint8_t* dst, uint16_t n) {
-  const uint16_t ptr = read16(kSnRX_RD, reg_block(s));
-  buffer_io(rx_block(s), kRxKb, ptr, dst, n, false);
-  write16(kSnRX_RD, reg_block(s), (uint16_t)(ptr + n));
+void rx_take(uint8_t s, uint16_t* ptr, uint8_t* dst, uint16_t n) {
+  buffer_io(rx_block(s), kRxKb, *ptr, dst, n, false);
+  *ptr = (uint16_t)(*ptr + n);
+}
+
+void rx_release(uint8_t s, uint16_t ptr) {
+  write16(kSnRX_RD, reg_block(s), ptr);
+  command(s, kRecv);
 }
 
 bool open(uint8_t s, uint8_t mode, uint16_t port, uint8_t expect) {

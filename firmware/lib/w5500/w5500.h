@@ -68,12 +68,20 @@ void clear_interrupts(uint8_t s, uint8_t bits);
 void command(uint8_t s, uint8_t cmd);  // writes Sn_CR and waits until the chip has taken it
 uint16_t tx_free(uint8_t s);           // Sn_TX_FSR, read until two reads agree
 uint16_t rx_available(uint8_t s);      // Sn_RX_RSR, likewise
-// Copies into TX memory at Sn_TX_WR (split at the end of the socket's buffer) and advances it.
-// The data goes out at the next SEND command.
-void tx_append(uint8_t s, const uint8_t* src, uint16_t n);
-// Copies from RX memory at Sn_RX_RD (dst may be null to skip) and advances it; the caller issues
-// RECV once it has taken what it wants.
-void rx_take(uint8_t s, uint8_t* dst, uint16_t n);
+
+// Buffer pointers. Sn_TX_WR and Sn_RX_RD take effect only at SEND and RECV: until then a read
+// returns the value as of the last command, and Sn_TX_FSR does not count bytes written but not yet
+// sent (facts.md; the Arduino Ethernet library relies on it). So a driver reads each pointer once,
+// keeps its own copy, and writes the copy back before the command: right on either behaviour.
+uint16_t tx_pointer(uint8_t s);  // Sn_TX_WR as of the last SEND
+uint16_t rx_pointer(uint8_t s);  // Sn_RX_RD as of the last RECV
+// Copies n bytes into TX memory at *ptr (split at the end of the socket's buffer), advances *ptr
+// and writes it to Sn_TX_WR. The bytes go out at the next SEND.
+void tx_append(uint8_t s, uint16_t* ptr, const uint8_t* src, uint16_t n);
+// Copies n bytes from RX memory at *ptr (dst may be null to skip them) and advances *ptr.
+void rx_take(uint8_t s, uint16_t* ptr, uint8_t* dst, uint16_t n);
+// Writes Sn_RX_RD = ptr and issues RECV: the bytes before ptr are the chip's again.
+void rx_release(uint8_t s, uint16_t ptr);
 // Opens socket s in `mode` on local `port`; true once Sn_SR shows `expect`.
 bool open(uint8_t s, uint8_t mode, uint16_t port, uint8_t expect);
 
