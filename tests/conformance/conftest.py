@@ -26,8 +26,8 @@ def oracle(name: str) -> Path:
     """A vendor library folder under ../shared/oracles; skips (fails under CI) when absent."""
     folder = ORACLES / name
     if not folder.is_dir():
-        message = (f"vendor library {folder} is missing: the conformance runs need ../shared/oracles "
-                   "beside the checkout")
+        message = (f"vendor library {folder} is missing: the conformance runs need "
+                   "../shared/oracles beside the checkout")
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
