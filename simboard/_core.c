@@ -18,7 +18,7 @@
 
 enum { TWCR = 0xBC, TWINT_BIT = 0x80, TWDR = 0xBB, SPDR = 0x4E, SPCR = 0x4C, SPSR = 0x4D, DDRB = 0x24, PORTB = 0x25, DDRD = 0x2A, PORTD = 0x2B };
 
-typedef int (*spi_fn)(int mosi, int selected);       /* returns MISO */
+typedef int (*spi_fn)(int mosi, int selected, int divider);  /* returns MISO */
 typedef int (*twi_fn)(uint32_t msg);                   /* returns a reply message, or -1 for none */
 typedef void (*byte_fn)(int value);
 typedef void (*cs_fn)(int selected);
@@ -45,11 +45,19 @@ static int selected(avr_t *avr)
 	return s;
 }
 
+/* The SPI clock divider set in SPCR/SPSR: SCK = F_CPU / divider (2 at 8 MHz, 4 at 4 MHz). */
+static int spi_divider(avr_t *avr)
+{
+	static const int div[4] = {4, 16, 64, 128};
+	int d = div[avr->data[SPCR] & 3];
+	return (avr->data[SPSR] & 1) ? d / 2 : d;
+}
+
 static void on_spi_out(avr_irq_t *irq, uint32_t value, void *param)
 {
 	board *b = param;
 	b->spi_bytes++;
-	int miso = b->spi(value & 0xFF, selected(b->avr));
+	int miso = b->spi(value & 0xFF, selected(b->avr), spi_divider(b->avr));
 	avr_raise_irq(b->spi_in, miso & 0xFF);
 }
 
@@ -58,9 +66,7 @@ static void on_spi_out(avr_irq_t *irq, uint32_t value, void *param)
  * own SPDR write handler, which registered the timer. */
 static void on_spdr_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
 {
-	static const int div[4] = {4, 16, 64, 128};
-	int d = div[avr->data[SPCR] & 3];
-	if (avr->data[SPSR] & 1) d /= 2;
+	int d = spi_divider(avr);
 	avr_cycle_count_t when = avr->cycle + avr_usec_to_cycles(avr, 100);
 	for (avr_cycle_timer_slot_p t = avr->cycle_timers.timer; t; t = t->next) {
 		avr_io_t *io = t->param;

@@ -66,12 +66,13 @@ class Board:
         if changed & 2:
             self.camera.select(bool(selected & 2))
 
-    def _spi(self, mosi: int, selected: int) -> int:
+    def _spi(self, mosi: int, selected: int, divider: int) -> int:
         if selected != self._selected:
             self._cs(selected)
         if selected == 1:
             return self.chip.transfer(mosi)
         if selected == 2:
+            self.camera.spi_hz = F_CPU / divider
             return self.camera.transfer(mosi)
         if selected == 3:
             self.bus_conflicts += 1

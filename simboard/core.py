@@ -1,7 +1,8 @@
 """The simulated ATmega328P: Debian's simavr (libsimavr) through a small C shim, loaded with ctypes.
 
 The shim (_core.c) is compiled on first use into a cache folder keyed by its source hash.
-Peripheral models are Python callables: spi(mosi, selected) -> miso, twi(msg) -> reply or -1,
+Peripheral models are Python callables: spi(mosi, selected, divider) -> miso (SCK = F_CPU /
+divider), twi(msg) -> reply or -1,
 uart(byte), cs(selected). `selected` is a bit mask: 1 = W5500 (PB2), 2 = ArduCAM (PD7).
 simavr keeps per-process state, so a process runs one board at a time (pytest runs each
 scenario in the same process, one after the other).
@@ -22,7 +23,7 @@ SRAM_START, RAMEND, EEPROM_SIZE = 0x100, 0x8FF, 1024
 CPU_DONE, CPU_CRASHED = 5, 6  # simavr's cpu_Done / cpu_Crashed
 
 _SOURCE = Path(__file__).with_name("_core.c")
-SPI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int)
+SPI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int)
 TWI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32)
 BYTE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int)
 

@@ -199,36 +199,102 @@ def test_refused_connect_closes_at_once_unanswered_times_out():
     assert reg(chip, 0, w.Sn_SR) == bytes([w.CLOSED]) and reg(chip, 0, w.Sn_IR)[0] & w.IR_TIMEOUT
 
 
-def test_arduchip_fifo_dummy_byte_and_sensor_id():
-    jpeg = b"\xff\xd8" + bytes(100) + b"\xff\xd9"
-    clock = Clock()
-    cam = Camera(jpeg, dummy_byte=True, padding=10)
-    cam.clock = clock
+class Module:
+    """The ArduCAM model driven as a driver would: SPI transactions and SCCB register writes."""
 
-    def spi(*data):
-        cam.select(True)
-        out = [cam.transfer(b) for b in data]
-        cam.select(False)
+    def __init__(self, jpeg: bytes, **behaviour):
+        self.clock = Clock()
+        self.cam = Camera(jpeg, **behaviour)
+        self.cam.clock = self.clock
+
+    def spi(self, *data: int) -> list[int]:
+        self.cam.select(True)
+        out = [self.cam.transfer(b) for b in data]
+        self.cam.select(False)
         return out
 
-    assert spi(0x80, 0x55) and spi(0x00, 0)[1] == 0x55
-    assert cam.twi(1 << 8 | 0x60 << 16) >= 0  # START to 0x30 write: ACKed
-    cam.twi(16 << 8 | 0x60 << 16 | 0xFF << 24)
-    cam.twi(16 << 8 | 0x60 << 16 | 0x01 << 24)  # bank 1
-    cam.twi(1 << 8 | 0x60 << 16)
-    cam.twi(16 << 8 | 0x60 << 16 | 0x0A << 24)
-    cam.twi(1 << 8 | 0x61 << 16)
-    assert cam.twi(32 << 8 | 0x61 << 16) >> 24 == 0x26
-    cam.twi(1 << 8 | 0x60 << 16)
-    cam.twi(16 << 8 | 0x60 << 16 | 0x12 << 24)
-    cam.twi(16 << 8 | 0x60 << 16 | 0x80 << 24)  # a sensor write: now it can capture
-    spi(0x84, 0x01)
-    spi(0x84, 0x02)
-    assert spi(0x41, 0)[1] & 8 == 0
-    clock.t = 1.0
-    assert spi(0x41, 0)[1] & 8
-    length = spi(0x42, 0)[1] | spi(0x43, 0)[1] << 8
-    assert length == len(jpeg) + 10
-    first = spi(0x3C, *bytes(5))[1:]
-    rest = spi(0x3C, *bytes(length - 4))[1:]
-    assert first[0] == 0 and bytes(first[1:] + rest)[: len(jpeg)] == jpeg
+    def sensor_write(self, reg: int, value: int) -> None:
+        self.cam.twi(1 << 8 | 0x60 << 16)  # START, address 0x30 write
+        self.cam.twi(16 << 8 | 0x60 << 16 | reg << 24)
+        self.cam.twi(16 << 8 | 0x60 << 16 | value << 24)
+        self.cam.twi(2 << 8)  # STOP
+
+    def sensor_read(self, reg: int) -> int:
+        self.cam.twi(1 << 8 | 0x60 << 16)
+        self.cam.twi(16 << 8 | 0x60 << 16 | reg << 24)
+        self.cam.twi(1 << 8 | 0x61 << 16)
+        return self.cam.twi(32 << 8 | 0x61 << 16) >> 24
+
+    def jpeg_mode(self, width: int = 800, height: int = 600) -> None:
+        """The registers the vendor's init leaves that the model reads (ov2640_regs.h)."""
+        for reg, value in ((0xFF, 0), (0xDA, 0x10), (0x5A, width // 4 & 0xFF),
+                           (0x5B, height // 4 & 0xFF),
+                           (0x5C, (width // 4 >> 8) & 3 | (height // 4 >> 8 & 1) << 2),
+                           (0xE0, 0)):
+            self.sensor_write(reg, value)
+
+    def capture(self) -> int:
+        self.spi(0x84, 0x01)  # clear the done flag
+        self.spi(0x84, 0x02)  # start
+        assert self.spi(0x41, 0)[1] & 8 == 0
+        self.clock.t += 1.0
+        assert self.spi(0x41, 0)[1] & 8
+        return self.spi(0x42, 0)[1] | self.spi(0x43, 0)[1] << 8 | self.spi(0x44, 0)[1] << 16
+
+    def burst(self, n: int) -> bytes:
+        return bytes(self.spi(0x3C, *bytes(n))[1:])
+
+
+JPEG_ = b"\xff\xd8" + bytes(range(100)) + b"\xff\xd9"
+
+
+def test_sensor_identity_and_soft_reset():
+    module = Module(JPEG_)
+    module.sensor_write(0xFF, 0x01)
+    assert (module.sensor_read(0x0A), module.sensor_read(0x0B)) == (0x26, 0x42)
+    module.sensor_write(0x11, 0x01)
+    module.sensor_write(0x12, 0x80)  # COM7 SRST: every register back to its default
+    assert module.sensor_read(0x11) == 0 and module.sensor_read(0x0A) == 0x26
+
+
+def test_no_jpeg_unless_the_sensor_is_set_up_for_one():
+    module = Module(JPEG_, padding=10)
+    length = module.capture()
+    assert b"\xff\xd8" not in module.burst(length)  # what a sensor not in JPEG mode streams
+    module.jpeg_mode(1280, 960)
+    assert module.capture() == len(JPEG_) + 10
+    assert module.burst(len(JPEG_)) == JPEG_
+    module.jpeg_mode(1280, 1024)  # no table of the vendor's sets this output size
+    assert b"\xff\xd8" not in module.burst(module.capture())
+
+
+def test_read_pointer_reset_rewinds_and_erases_nothing():
+    module = Module(JPEG_, padding=10)
+    module.jpeg_mode()
+    length = module.capture()  # a new capture is read from its start, no pointer reset needed
+    assert module.burst(length)[: len(JPEG_)] == JPEG_
+    module.spi(0x84, 0x20)  # ArduCAM.h: bit 5 resets the WRITE pointer: no rewind, no erase
+    assert module.burst(4) == bytes(4)  # past the end of the frame
+    module.spi(0x84, 0x10)  # bit 4 resets the READ pointer
+    assert module.burst(5) + module.burst(length - 5) == module.cam.fifo[:length]
+    assert (module.spi(0x42, 0)[1], module.spi(0x43, 0)[1]) == (length & 0xFF, length >> 8)
+
+
+def test_the_other_application_notes_rewind_bit():
+    module = Module(JPEG_, rewind_mask=0x20)
+    module.jpeg_mode()
+    module.burst(module.capture())
+    module.spi(0x84, 0x10)
+    assert module.burst(2) != b"\xff\xd8"
+    module.spi(0x84, 0x20)
+    assert module.burst(2) == b"\xff\xd8"
+
+
+def test_dummy_byte_only_on_the_first_burst_after_a_rewind():
+    module = Module(JPEG_, dummy_byte=True)
+    module.jpeg_mode()
+    module.capture()
+    first, rest = module.burst(5), module.burst(20)
+    assert first[0] == 0 and first[1:] + rest == JPEG_[:24]
+    module.spi(0x84, 0x10)
+    assert module.burst(3) == b"\0\xff\xd8"

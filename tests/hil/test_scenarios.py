@@ -35,22 +35,29 @@ def assert_one_exact_frame(outcome, jpeg=JPEG):
     assert key.startswith(f"frames/{CAMERA_ID}/")
 
 
-MODULE_REVISIONS = {  # how the module's bursts start (simboard/arducam.py)
-    "no-dummy-byte": {},
-    "dummy-byte": {"dummy_byte": True},  # only the first burst after a read-pointer reset
-    "dummy-every-burst": {"dummy_every_burst": True},
+MODULES = {  # module behaviours the firmware must cope with (simboard/arducam.py), the camera
+    # bus settings it must log for each (SPI MHz, FIFO rewind bit), and what must have caught it
+    "no-dummy-byte": ({}, (8, 0x10), None),
+    "dummy-byte": ({"dummy_byte": True}, (8, 0x10), None),  # first burst after a rewind
+    "rewind-bit-0x20": ({"rewind_mask": 0x20}, (8, 0x20), None),  # two application notes' bit
+    # above 4 MHz: FIFO bytes with bit errors, or nothing but noise
+    "bit-errors-at-8mhz": ({"fast_bus_fault": "fifo-bit-errors"}, (4, 0x10), "body withheld"),
+    "no-echo-at-8mhz": ({"fast_bus_fault": "garbage"}, (4, 0x10), None),
 }
 
 
-@pytest.mark.parametrize("module", MODULE_REVISIONS.values(), ids=MODULE_REVISIONS.keys())
-def test_happy_path(scenario, module):
+@pytest.mark.parametrize("module,bus,caught", MODULES.values(), ids=MODULES.keys())
+def test_happy_path(scenario, module, bus, caught):
     camera = Camera(JPEG, padding=3000, **module)
 
     def drive(board, proxy):
-        assert board.run(BOOT_S, uploaded(proxy)), "no frame uploaded"
+        assert board.run(BOOT_S + 30, uploaded(proxy)), "no frame uploaded"
 
     outcome = scenario(camera, drive)
     assert_one_exact_frame(outcome)
+    settled = re.findall(r"camera: SPI (\d) MHz, FIFO rewind bit 0x(\d+)", outcome.serial())
+    assert (int(settled[-1][0]), int(settled[-1][1], 16)) == bus
+    assert caught is None or caught in outcome.serial()
     request = outcome.proxy.requests[0]
     assert request.head.startswith(b"POST /frames HTTP/1.1\r\n")
     assert request.header("Content-Length") == str(len(JPEG))
@@ -125,7 +132,9 @@ def test_camera_fault_then_good_capture(scenario, fault):
     outcome = scenario(camera, drive)
     serial = outcome.serial()
     assert re.search(r"(?i)(camera|capture).*(fail|timeout|not|absent|no )", serial)
-    assert re.search(r"(?i)retry", serial), "the failed capture was not retried before the reset"
+    assert re.search(r"capture failed: [^;]+; retry in \d+ ms", serial), (
+        "the failed capture was not retried before the reset"
+    )
     assert_one_exact_frame(outcome)
 
 

@@ -10,12 +10,18 @@ enum : uint8_t {
   kTest = 0x00, kCaptureCount = 0x01, kFifoControl = 0x04, kReset = 0x07, kBurstRead = 0x3C,
   kStatus = 0x41, kFifoSize0 = 0x42, kFifoSize1 = 0x43, kFifoSize2 = 0x44,
 };
-enum : uint8_t {
-  kClearDone = 0x01, kStartCapture = 0x02, kResetWritePointer = 0x10, kResetReadPointer = 0x20,
+enum : uint8_t {  // FIFO control bits, ArduCAM.h's FIFO_*_MASK
+  kClearDone = 0x01, kStartCapture = 0x02, kResetReadPointer = 0x10, kResetWritePointer = 0x20,
 };
 const uint8_t kCaptureDone = 0x08;
 
-inline void select() { PORTD &= ~_BV(PD7); }
+uint8_t rewind_bit_ = kResetReadPointer;
+spi::Clock clock_ = spi::k8MHz;
+
+inline void select() {
+  spi::set_clock(clock_);
+  PORTD &= ~_BV(PD7);
+}
 inline void deselect() { PORTD |= _BV(PD7); }
 
 uint8_t read_reg(uint8_t reg) {
@@ -40,11 +46,8 @@ void begin() {
   DDRD |= _BV(PD7);
 }
 
-bool reset_and_check() {
-  write_reg(kReset, 0x80);
-  delay(100);
-  write_reg(kReset, 0x00);
-  delay(100);
+namespace {
+bool echoes() {
   static const uint8_t kPatterns[] = {0x55, 0xAA, 0x00};
   for (uint8_t p : kPatterns) {
     write_reg(kTest, p);
@@ -52,11 +55,24 @@ bool reset_and_check() {
   }
   return true;
 }
+}  // namespace
 
+bool reset_and_check() {
+  write_reg(kReset, 0x80);
+  delay(100);
+  write_reg(kReset, 0x00);
+  delay(100);
+  if (echoes()) return true;
+  if (clock_ == spi::k4MHz) return false;
+  slow_down();
+  return echoes();
+}
+
+// As the vendor's examples: clear the done flag, start. Each capture writes the FIFO from its start
+// and reading starts there too, so no pointer reset is needed.
 void start_capture() {
   write_reg(kCaptureCount, 0);  // one frame
   write_reg(kFifoControl, kClearDone);
-  write_reg(kFifoControl, kResetWritePointer);
   write_reg(kFifoControl, kStartCapture);
 }
 
@@ -69,7 +85,11 @@ uint32_t fifo_length() {
   return (b2 << 16) | (b1 << 8) | b0;
 }
 
-void rewind() { write_reg(kFifoControl, kResetReadPointer); }
+void rewind() { write_reg(kFifoControl, rewind_bit_); }
+void use_other_rewind() { rewind_bit_ ^= kResetReadPointer | kResetWritePointer; }
+uint8_t rewind_bit() { return rewind_bit_; }
+void slow_down() { clock_ = spi::k4MHz; }
+spi::Clock clock() { return clock_; }
 
 void burst_begin() {
   select();

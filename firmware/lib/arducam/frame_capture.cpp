@@ -38,21 +38,23 @@ const char* capture_error_name(CaptureError e) {
   }
 }
 
-CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out,
-                           auth::ImageHash* hash) {
-  arduchip::start_capture();
-  const uint32_t start = millis();
-  while (!arduchip::capture_done()) {
-    wdt_reset();
-    if (millis() - start >= timeout_ms) return CaptureError::kTimeout;
+CaptureError capture_frame(bool trigger, uint32_t timeout_ms, uint8_t* buf, uint16_t cap,
+                           FrameExtent* out, auth::ImageHash* hash) {
+  if (trigger) {
+    arduchip::start_capture();
+    const uint32_t start = millis();
+    while (!arduchip::capture_done()) {
+      wdt_reset();
+      if (millis() - start >= timeout_ms) return CaptureError::kTimeout;
+    }
   }
   const uint32_t fifo = arduchip::fifo_length();
   out->fifo_length = fifo;
   if (fifo == 0 || fifo >= kFifoBytes) return CaptureError::kBadSize;
 
   JpegScan scan;
-  arduchip::rewind();
-  arduchip::burst_begin();  // one burst for the whole scan pass
+  if (!trigger) arduchip::rewind();  // a new capture is read from its start without one
+  arduchip::burst_begin();           // one burst for the whole scan pass
   uint32_t left = fifo;
   if (hash) hash->begin();
   while (left && !scan.complete()) {
@@ -70,7 +72,13 @@ CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, Fram
   if (!scan.complete()) return CaptureError::kNoImage;
   out->start = scan.start();
   out->length = scan.length();
+  out->sum = scan.sum();
   out->lead_in = measure_lead_in(scan, buf, cap);
+  if (out->lead_in == kLeadInUnknown) {  // the rewind did not go back to the frame's start
+    arduchip::use_other_rewind();
+    out->lead_in = measure_lead_in(scan, buf, cap);
+    if (out->lead_in == kLeadInUnknown) arduchip::use_other_rewind();  // neither: not the bit
+  }
   return out->lead_in == kLeadInUnknown ? CaptureError::kUnsteady : CaptureError::kNone;
 }
 
@@ -80,6 +88,7 @@ bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSin
   uint32_t skip = frame.start;  // bytes before FF D8 (a dummy byte, if the module sends one)
   uint32_t left = frame.length;
   uint8_t last = 0;  // last byte handed over, for an end marker split across chunks
+  FrameSum sum;
   for (bool first = true; left; first = false) {
     wdt_reset();
     if (!first) skip += frame.lead_in;
@@ -94,7 +103,9 @@ bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSin
     // The bytes must be where the scan found them: FF D8 first, FF D9 last. If not (the read
     // pointer did not rewind), stop before the body is complete, so no server takes it for a frame.
     if (left == frame.length && part >= 2 && (data[0] != 0xFF || data[1] != 0xD8)) return false;
-    if (left == part && (data[part - 1] != 0xD9 || (part >= 2 ? data[part - 2] : last) != 0xFF)) {
+    sum.add(data, part);
+    if (left == part && (data[part - 1] != 0xD9 || (part >= 2 ? data[part - 2] : last) != 0xFF ||
+                         sum != frame.sum)) {
       return false;
     }
     last = data[part - 1];

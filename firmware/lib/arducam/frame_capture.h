@@ -4,6 +4,7 @@
 // (only the first burst after a read-pointer reset, or every burst); each capture measures which.
 #pragma once
 #include <image_hash.h>
+#include <jpeg_scan.h>
 #include <stdint.h>
 
 struct FrameExtent {
@@ -11,6 +12,7 @@ struct FrameExtent {
   uint32_t length;       // bytes from FF D8 through FF D9
   uint32_t fifo_length;  // what the ArduChip reported
   uint8_t lead_in;       // junk bytes that start each burst after the first since a rewind
+  FrameSum sum;          // of the JPEG's bytes as the scan pass read them
 };
 
 enum class CaptureError : uint8_t {
@@ -18,23 +20,26 @@ enum class CaptureError : uint8_t {
   kTimeout,   // the capture-done flag never came
   kBadSize,   // FIFO length 0 or beyond the 8 MB FIFO
   kNoImage,   // no FF D8 .. FF D9 within the FIFO length
-  kUnsteady,  // a second reading of the bytes after FF D8 fits no known module behaviour
+  kUnsteady,  // the bytes after FF D8 read differently after a rewind, with either rewind bit
 };
 
 const char* capture_error_name(CaptureError e);  // in flash
 
 // hash (may be null) gets the JPEG's bytes during the scan pass, for the request signature.
-CaptureError capture_frame(uint32_t timeout_ms, uint8_t* buf, uint16_t cap, FrameExtent* out,
-                           auth::ImageHash* hash);
+// trigger false scans the frame already in the FIFO again instead of capturing a new one.
+// After the scan it rewinds and checks that the frame's first bytes read back as the scan saw them;
+// if not, it tries the other rewind bit (arduchip.h) and keeps it when that one works.
+CaptureError capture_frame(bool trigger, uint32_t timeout_ms, uint8_t* buf, uint16_t cap,
+                           FrameExtent* out, auth::ImageHash* hash);
 
 // Receives the frame's bytes in order, a buffer-full at a time; returns false to stop early.
 typedef bool (*FrameSink)(void* context, const uint8_t* data, uint16_t n);
 
 // Reads the captured frame again from the FIFO, exactly its bytes from FF D8 through FF D9, and
-// hands them to sink (the upload; a body hash for signed requests). One burst transaction per
-// buffer-full, because the SPI bus is shared with the W5500; each burst but the first drops the
-// frame's lead_in junk bytes. False if the sink stopped, or if the FIFO no longer starts with FF D8
-// / ends with FF D9 where the scan found them (the last chunk is then withheld, so a receiver never
-// gets a complete body that is not the JPEG).
+// hands them to sink (the upload). One burst transaction per buffer-full, because the SPI bus is
+// shared with the W5500; each burst but the first drops the frame's lead_in junk bytes. False if
+// the sink stopped, or if the bytes are not the ones the scan pass read: FF D8 first, FF D9 last
+// and the same FrameSum. The last chunk is then withheld, so a receiver never gets a complete
+// body that is not the frame the camera signed.
 bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSink sink,
                   void* context);

@@ -121,7 +121,22 @@ bool CameraApp::bring_up_camera() {
   }
   Serial.print(F("camera: ok, OV2640 id 0x"));
   Serial.println(id, HEX);
+  note_camera_bus();
   return true;
+}
+
+// Logs what the ArduChip driver learned about the module when it changes (arduchip.h): the SPI
+// clock it settled on and the FIFO control bit that rewinds the read pointer.
+void CameraApp::note_camera_bus() {
+  const uint8_t bit = arduchip::rewind_bit();
+  const uint8_t clock = arduchip::clock();
+  if (bit == rewind_bit_ && clock == camera_clock_) return;
+  rewind_bit_ = bit;
+  camera_clock_ = clock;
+  Serial.print(F("camera: SPI "));
+  Serial.print(clock == spi::k8MHz ? 8 : 4);
+  Serial.print(F(" MHz, FIFO rewind bit 0x"));
+  Serial.println(bit, HEX);
 }
 
 bool CameraApp::bring_up_network() {
@@ -173,7 +188,14 @@ void CameraApp::poll() {
 void CameraApp::capture() {
   CaptureError err = CaptureError::kTimeout;
   uint8_t digest[auth::Sha256::kDigestSize];
-  if (camera_ok_ || (camera_ok_ = bring_up_camera())) err = capture_hashed(digest);
+  const bool rescan = rescan_;
+  rescan_ = false;
+  if (camera_ok_ || (camera_ok_ = bring_up_camera())) err = capture_hashed(!rescan, digest);
+  // A FIFO that makes no sense at 8 MHz (a length out of range, no JPEG, reads that disagree):
+  // the module's bus may not keep up, so 4 MHz from now on. Only a capture that never completes
+  // says nothing about the bus.
+  if (err != CaptureError::kNone && err != CaptureError::kTimeout) arduchip::slow_down();
+  note_camera_bus();
   if (err == CaptureError::kNone) {
     if (cfg_.secret_length) {
       log_frame(frame_);
@@ -189,8 +211,10 @@ void CameraApp::capture() {
     Serial.print(F(", burst lead-in "));
     Serial.println(frame_extent_.lead_in);
     phase_ = kUpload;
-    failures_ = 0;
-    first_try_ms_ = millis();
+    if (!rescan) {  // a rescan goes on with the same frame's attempts and retry budget
+      failures_ = 0;
+      first_try_ms_ = millis();
+    }
     return;
   }
   log_frame(frame_);
@@ -212,9 +236,9 @@ void CameraApp::capture() {
 // Captures with the image hashed during the scan pass (when signing). Not inlined: the hash state
 // leaves the stack before sign_frame() puts the HMAC state there.
 __attribute__((noinline)) CaptureError CameraApp::capture_hashed(
-    uint8_t digest[auth::Sha256::kDigestSize]) {
+    bool trigger, uint8_t digest[auth::Sha256::kDigestSize]) {
   auth::ImageHash hash;
-  const CaptureError err = capture_frame(cfg_.capture_timeout_ms, buf_.data, buf_.size,
+  const CaptureError err = capture_frame(trigger, cfg_.capture_timeout_ms, buf_.data, buf_.size,
                                          &frame_extent_, cfg_.secret_length ? &hash : nullptr);
   if (err == CaptureError::kNone && cfg_.secret_length) hash.finish(digest);
   return err;
@@ -278,6 +302,12 @@ void CameraApp::upload() {
   } else {
     print_P(upload_error_name(r.error));
     if (r.error == UploadError::kHeadTooLarge) verdict = HttpVerdict::kReject;
+    if (r.error == UploadError::kFrameLost) {
+      // The FIFO read back differently from the scan: slow the camera's bus down and scan the
+      // frame again (the signature covers the scan's bytes) before the next attempt.
+      arduchip::slow_down();
+      rescan_ = true;
+    }
   }
   Serial.print(F(" in "));
   Serial.print(millis() - started);
@@ -296,10 +326,12 @@ void CameraApp::upload() {
   if (!backoff_allows(cfg_.retry, millis() - first_try_ms_, delay_ms)) {
     Serial.println(F(", retry budget spent: frame dropped"));
     phase_ = kIdle;
+    rescan_ = false;
     return;
   }
   Serial.print(F(", retry in "));
   Serial.print(delay_ms);
   Serial.println(F(" ms"));
+  if (rescan_) phase_ = kCapture;
   wait(delay_ms);
 }

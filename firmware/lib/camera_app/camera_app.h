@@ -45,7 +45,8 @@ class CameraApp {
   void capture();
   void upload();
   bool resolve_host(uint8_t ip[4]);
-  CaptureError capture_hashed(uint8_t digest[auth::Sha256::kDigestSize]);
+  CaptureError capture_hashed(bool trigger, uint8_t digest[auth::Sha256::kDigestSize]);
+  void note_camera_bus();
   void sign_frame(const uint8_t digest[auth::Sha256::kDigestSize]);
   void wait(uint32_t ms);
 
@@ -58,6 +59,9 @@ class CameraApp {
   Phase phase_ = kIdle;
   bool camera_ok_ = false;
   bool chip_ok_ = false;
+  bool rescan_ = false;        // the FIFO read back differently: scan the same frame again
+  uint8_t rewind_bit_ = 0;     // the ArduChip's rewind bit and SPI clock as last logged
+  uint8_t camera_clock_ = 0xFF;
   uint8_t failures_ = 0;       // of the current capture or upload
   uint16_t frame_ = 0;         // frames taken since boot
   uint32_t first_try_ms_ = 0;  // first upload attempt of the current frame
@@ -65,7 +69,7 @@ class CameraApp {
   uint32_t wait_ms_ = 0;
   uint32_t net_try_ms_ = 0;    // last attempt to bring up the network
   uint8_t host_ip_[4] = {0, 0, 0, 0};
-  FrameExtent frame_extent_ = {0, 0, 0, 0};
+  FrameExtent frame_extent_ = {};
   uint32_t counter_ = 0;                          // the current frame's freshness counter
   uint8_t signature_[auth::Sha256::kDigestSize] = {};  // its signature, reused by every retry
 };

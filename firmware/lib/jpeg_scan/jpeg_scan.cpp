@@ -7,17 +7,23 @@ void JpegScan::reset() {
   prev_ = 0;
   state_ = kSeekStart;
   head_length_ = 0;
+  sum_ = FrameSum();
 }
 
 bool JpegScan::feed(const uint8_t* data, uint16_t n) {
   for (uint16_t i = 0; i < n && state_ != kComplete; ++i) {
     const uint8_t b = data[i];
     const uint32_t here = pos_++;
-    if (state_ == kSeekEnd && head_length_ < kHeadBytes) head_[head_length_++] = b;
+    if (state_ == kSeekEnd) {
+      sum_.add(b);
+      if (head_length_ < kHeadBytes) head_[head_length_++] = b;
+    }
     if (prev_ == 0xFF) {
       if (state_ == kSeekStart && b == 0xD8) {
         start_ = here - 1;
         state_ = kSeekEnd;
+        sum_.add(0xFF);
+        sum_.add(0xD8);
         prev_ = 0;  // the D8 cannot start another marker
         continue;
       }

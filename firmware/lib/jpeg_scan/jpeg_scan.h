@@ -5,6 +5,24 @@
 #pragma once
 #include <stdint.h>
 
+// A cheap checksum of the JPEG's bytes (Fletcher's two running sums, modulo 2^16): the send pass
+// compares its own with the scan pass's, so a byte read differently the second time (a marginal
+// SPI bus) is caught before the body is complete. Two additions a byte, where a second SHA-256
+// would cost 43 us a byte; a changed, lost or repeated byte changes it.
+struct FrameSum {
+  uint16_t a = 0;
+  uint16_t b = 0;
+  void add(uint8_t byte) {
+    a = (uint16_t)(a + byte);
+    b = (uint16_t)(b + a);
+  }
+  void add(const uint8_t* data, uint16_t n) {
+    for (uint16_t i = 0; i < n; ++i) add(data[i]);
+  }
+  bool operator==(const FrameSum& o) const { return a == o.a && b == o.b; }
+  bool operator!=(const FrameSum& o) const { return !(*this == o); }
+};
+
 class JpegScan {
  public:
   JpegScan() { reset(); }
@@ -17,6 +35,7 @@ class JpegScan {
   uint32_t start() const { return start_; }            // stream offset of the FF of FF D8
   uint32_t length() const { return end_ - start_; }    // bytes from FF D8 through FF D9 inclusive
   uint32_t scanned() const { return pos_; }            // bytes consumed so far
+  const FrameSum& sum() const { return sum_; }         // of the bytes FF D8 .. FF D9 seen so far
   // The first head_length() (at most kHeadBytes) bytes after FF D8, as this pass read them.
   enum : uint8_t { kHeadBytes = 8 };
   const uint8_t* head() const { return head_; }
@@ -31,6 +50,7 @@ class JpegScan {
   State state_;
   uint8_t head_length_;
   uint8_t head_[kHeadBytes];
+  FrameSum sum_;
 };
 
 // Bursts after the first since a read-pointer reset: module revisions differ on whether each one

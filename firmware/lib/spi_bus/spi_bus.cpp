@@ -12,8 +12,10 @@ void begin() {
   PORTD |= _BV(PD4) | _BV(PD7);            // SD card and ArduCAM deselected
   DDRD |= _BV(PD4) | _BV(PD7);
   SPCR = _BV(SPE) | _BV(MSTR);             // mode 0, MSB first, F_CPU/4 ...
-  SPSR = _BV(SPI2X);                       // ... doubled: F_CPU/2
+  set_clock(k8MHz);
 }
+
+void set_clock(Clock clock) { SPSR = clock == k8MHz ? _BV(SPI2X) : 0; }  // ... doubled or not
 
 uint8_t transfer(uint8_t out) {
   SPDR = out;

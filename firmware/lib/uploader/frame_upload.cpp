@@ -12,7 +12,7 @@ const char* upload_error_name(UploadError e) {
     case UploadError::kNoResponse: return PSTR("no response");
     case UploadError::kBadResponse: return PSTR("malformed response");
     case UploadError::kHeadTooLarge: return PSTR("request head too large");
-    case UploadError::kFrameLost: return PSTR("frame not found again in the FIFO, body withheld");
+    case UploadError::kFrameLost: return PSTR("FIFO read back differently, body withheld");
     default: return PSTR("ok");
   }
 }

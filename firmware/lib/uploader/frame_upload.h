@@ -19,7 +19,7 @@ enum class UploadError : uint8_t {
   kNoResponse,    // no status line in time, or the connection closed without one
   kBadResponse,   // something that is not an HTTP/1.x status line
   kHeadTooLarge,  // the request head does not fit the buffer: a configuration error
-  kFrameLost,     // the FIFO no longer holds the frame where the scan found it
+  kFrameLost,     // the FIFO read back differently from the scan pass (frame_capture.h)
 };
 
 struct UploadResult {

@@ -6,7 +6,10 @@
 namespace w5500 {
 namespace {
 
-inline void select() { PORTB &= ~_BV(PB2); }
+inline void select() {
+  spi::set_clock(spi::k8MHz);
+  PORTB &= ~_BV(PB2);
+}
 inline void deselect() { PORTB |= _BV(PB2); }
 
 void frame(uint16_t offset, uint8_t control) {
