@@ -7,7 +7,8 @@ shields (../shared/oracles/arduino-ethernet), checked against this model by test
 
 Traffic leaves through a `Network` (simboard.network); the model only keeps chip state.
 Misuse the real chip would punish (SEND while a SEND is pending, buffer sizes over 16 KB...) is
-recorded in `violations` so a test can fail on it. Reads of Sn_TX_WR or Sn_RX_RD written since the
+recorded in `violations` so a test can fail on it; commands a socket's state does not take, which
+the chip ignores, in `ignored_commands`. Reads of Sn_TX_WR or Sn_RX_RD written since the
 last SEND or RECV are legal (they return the value as of that command) but a driver must not rely
 on them being the new value: they are recorded in `stale_pointer_reads`.
 """
@@ -169,8 +170,13 @@ class Socket:
             self.commit(RECV)
             if self.link:
                 self.link.pump()
+        elif cmd in (OPEN, LISTEN, CONNECT, DISCON, CLOSE, SEND, RECV):
+            # DS: CONNECT and LISTEN are valid in TCP mode only, SEND and RECV on an open socket;
+            # the chip does nothing with a command its socket's state does not take (Adafruit's
+            # W5500 driver, which runs on real chips, issues CONNECT on its UDP sockets).
+            self.chip.ignored_commands.append(f"socket {self.number}: 0x{cmd:02x} in 0x{sr:02x}")
         else:
-            self.chip.violation(f"socket {self.number}: command 0x{cmd:02x} in state 0x{sr:02x}")
+            self.chip.violation(f"socket {self.number}: unknown command 0x{cmd:02x}")
 
     def send(self) -> None:
         if self.send_end is not None:
@@ -239,6 +245,7 @@ class W5500:
         self.sockets = [Socket(self, n) for n in range(8)]
         self.violations: list[str] = []
         self.stale_pointer_reads: list[tuple[int, int]] = []  # (socket, register offset)
+        self.ignored_commands: list[str] = []  # commands the socket's state does not take
         self.reset()
         self._frame: list[int] = []
 
