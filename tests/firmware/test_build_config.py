@@ -4,8 +4,11 @@ same sources with the same flags, and the offline build stays within the flash a
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from .hostbuild import FIRMWARE, pio_config
 
@@ -82,3 +85,37 @@ def test_other_config_header_and_output_folder(tmp_path: Path):
     elf = (out / "firmware.elf").read_bytes()
     assert b"cfg-test.example.org" in elf
     assert b"d111111abcdef8.cloudfront.net" not in elf
+
+
+PLACEHOLDER_HOST = b"d111111abcdef8.cloudfront.net"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """firmware/ copied without config.h, as after a fresh clone (the real one is untouched)."""
+    copy = tmp_path / "firmware"
+    shutil.copytree(FIRMWARE, copy, ignore=shutil.ignore_patterns("build", ".pio", "config.h"))
+    return copy
+
+
+def make_in(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(folder), "--no-print-directory", "-j2", *args],
+                          capture_output=True, text=True, timeout=600, check=check)
+
+
+def with_host(host: str) -> str:
+    base = (FIRMWARE / "include" / "config.example.h").read_text()
+    return base.replace(PLACEHOLDER_HOST.decode(), host)
+
+
+def test_creating_then_editing_config_h_rebuilds(checkout: Path):
+    """The image follows the header the build uses: created after a build, then edited."""
+    elf = checkout / "build" / "firmware.elf"
+    make_in(checkout)
+    (checkout / "include" / "config.h").write_text(with_host("first.example.org"))
+    make_in(checkout)
+    assert b"first.example.org" in elf.read_bytes() and PLACEHOLDER_HOST not in elf.read_bytes()
+    (checkout / "include" / "config.h").write_text(with_host("second.example.org"))
+    make_in(checkout)
+    assert b"second.example.org" in elf.read_bytes()
+
