@@ -123,7 +123,8 @@ def filters(film: Film, good: list[Frame], workdir: Path) -> str:
     if film.hold > 0:
         chain.append(f"tpad=stop_mode=clone:stop_duration={film.hold}")
     if film.fmt == "gif":
-        chain.append("split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse")
+        # A palette per frame: a palette of the whole film misses colours seen in few frames.
+        chain.append("split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1")
     return ",".join(chain) or "null"
 
 

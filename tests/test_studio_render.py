@@ -7,7 +7,7 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from PIL import Image, ImageChops, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from bench import synthetic
 from stopmotion import frames, render
@@ -114,6 +114,20 @@ def test_every_frame_of_another_size_is_letterboxed_in_its_place(
             assert max(ImageStat.Stat(picture.crop((0, 0, 40, 120))).mean) < 20
         if not deflicker:  # deflicker changes brightness (not hue)
             assert difference(picture, letterboxed[index]) < 8
+
+
+def test_gif_keeps_the_colours_of_the_last_frame(folder: Path, tmp_path: Path) -> None:
+    """A colour seen only in the last frame gets its palette entries too."""
+    last = frames.local_frames(folder)[-1]
+    picture = Image.open(last).convert("RGB")
+    ImageDraw.Draw(picture).rectangle((60, 20, 110, 70), fill=(230, 20, 200))
+    picture.save(last, quality=95)
+    out = tmp_path / "film.gif"
+    stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--fps", "4")
+    rendered = film(out)[1][-1]
+    square = (65, 25, 105, 65)
+    assert difference(rendered.crop(square), picture.crop(square)) < 8
+    assert difference(rendered, picture) < 8
 
 
 def test_frames_that_do_not_decode_are_skipped_and_reported(
