@@ -178,8 +178,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="film to write: .mp4 (H.264), .webm (VP9) or .gif")
     parser.add_argument("--camera", help="only this camera's frames")
-    parser.add_argument("--since", type=frames.parse_time, help="first capture time (ISO-8601)")
-    parser.add_argument("--until", type=frames.parse_time, help="last capture time (ISO-8601)")
+    frames.add_time_range(parser)
     speed = parser.add_mutually_exclusive_group()
     speed.add_argument("--fps", type=float, default=12.0, help="frames per second (default 12)")
     speed.add_argument("--duration", type=float,
