@@ -184,8 +184,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speed.add_argument("--duration", type=float,
                        help="target length in seconds, hold included (sets the fps)")
     parser.add_argument("--every", type=int, default=1, metavar="N", help="keep every N-th frame")
-    parser.add_argument("--width", type=int, help="output width (height follows unless given)")
-    parser.add_argument("--height", type=int, help="output height (width follows unless given)")
+    parser.add_argument("--width", type=int,
+                        help="output width (default: the first frame's; height follows unless "
+                        "given); frames of another size are letterboxed")
+    parser.add_argument("--height", type=int,
+                        help="output height (default: the first frame's; width follows unless "
+                        "given)")
     parser.add_argument("--timestamps", action="store_true", help="overlay each capture time")
     parser.add_argument("--deflicker", action="store_true", help="even out frame brightness")
     parser.add_argument("--hold", type=float, default=1.0, help="seconds on the last frame")

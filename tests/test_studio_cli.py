@@ -67,3 +67,7 @@ def test_until_is_exclusive_in_every_help() -> None:
     assert len(set(helps.values())) == 1, helps  # one wording everywhere
     assert "exclusive" in helps["render"]
 
+
+def test_render_help_names_the_default_size() -> None:
+    result = run("render", "--help")
+    assert "first frame" in " ".join(result.stdout.split())
