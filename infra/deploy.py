@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from infra import cfn
+from stopmotion.camera import secrets_ssm_path
 
 PROJECT = cfn.INFRA.parent
 BIN = Path(sys.executable).parent
@@ -167,7 +168,8 @@ def do_deploy(args: argparse.Namespace) -> None:
                           f"(once: aws s3 mb s3://<name> --region {args.region})")
     stack = args.stack or stack_name(args.stage, PROJECT)
     bucket = args.artifact_bucket or "<ARTIFACT_BUCKET>"
-    run(deploy_commands(args.out, stack, args.region, bucket, args.parameters), args.dry_run)
+    parameters = {**args.parameters, "SecretsPath": secrets_ssm_path(args.stage)}
+    run(deploy_commands(args.out, stack, args.region, bucket, parameters), args.dry_run)
     tell_firmware(stack, args.region, args.dry_run, args.parameters.get("CameraId"))
 
 
