@@ -227,3 +227,12 @@ def test_chalice_stages_read_and_may_read_their_own_secrets():
                for r in s["Resource"]]
         assert ssm == [f"arn:aws:ssm:*:*:parameter{path}", f"arn:aws:ssm:*:*:parameter{path}/*"]
 
+
+@pytest.mark.parametrize("hours", ["0", "500", "twelve"])
+def test_silence_hours_outside_the_templates_range_is_refused(tmp_path, capsys, hours):
+    (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
+    args = ["deploy", "--dry-run", "--out", str(tmp_path), "--silence-hours", hours]
+    assert deploy.main(args) == 2
+    captured = capsys.readouterr()
+    assert "--silence-hours" in captured.err and "1 to 168" in captured.err
+    assert not printed_commands_of(captured.out)
