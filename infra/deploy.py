@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from infra import cfn
+from stopmotion.camera import secrets_ssm_path
 
 PROJECT = cfn.INFRA.parent
 BIN = Path(sys.executable).parent
@@ -59,6 +60,26 @@ def package(stage: str, out: Path, region: str) -> Path:
     subprocess.run(command, cwd=PROJECT, env=env, check=True)
     shutil.copy(cfn.FRONT_DOOR, out / cfn.FRONT_DOOR.name)  # the nested stack's TemplateURL
     return out / "sam.yaml"
+
+
+def check_parameters(parameters: dict, template: Path) -> None:
+    """Refuses values the template's parameters would refuse (MinValue, MaxValue), before AWS."""
+    specs = cfn.load(template)["Parameters"]
+    option = {p: "--" + o.replace("_", "-") for o, p in STACK_PARAMETERS.items()}
+    for name, value in parameters.items():
+        spec = specs.get(name, {})
+        low, high = spec.get("MinValue"), spec.get("MaxValue")
+        if low is None and high is None:
+            continue
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if number is None or (low is not None and number < low) or (
+                high is not None and number > high):
+            allowed = f"{low} to {high}" if high is not None else f"{low} or more"
+            raise DeployError(f"{option.get(name, name)} {value}: {name} must be a number "
+                              f"from {allowed}")
 
 
 def overrides(parameters: dict) -> list[str]:
@@ -165,13 +186,16 @@ def do_deploy(args: argparse.Namespace) -> None:
     if not args.artifact_bucket and not args.dry_run:
         raise DeployError("set ARTIFACT_BUCKET to an S3 bucket of yours for the code upload "
                           f"(once: aws s3 mb s3://<name> --region {args.region})")
+    check_parameters(args.parameters, cfn.MERGE)
     stack = args.stack or stack_name(args.stage, PROJECT)
     bucket = args.artifact_bucket or "<ARTIFACT_BUCKET>"
-    run(deploy_commands(args.out, stack, args.region, bucket, args.parameters), args.dry_run)
+    parameters = {**args.parameters, "SecretsPath": secrets_ssm_path(args.stage)}
+    run(deploy_commands(args.out, stack, args.region, bucket, parameters), args.dry_run)
     tell_firmware(stack, args.region, args.dry_run, args.parameters.get("CameraId"))
 
 
 def do_front_door(args: argparse.Namespace) -> None:
+    check_parameters(args.parameters, cfn.FRONT_DOOR)
     parameters, region = front_door_parameters(args.stage, PROJECT)
     stack = args.stack or f"{stack_name(args.stage, PROJECT)}-front-door"
     run([front_door_command(stack, region, {**parameters, **args.parameters})], args.dry_run)

@@ -24,7 +24,9 @@ class CameraError(Exception):
     """The command cannot do what was asked (camera exists, missing, bad id); nothing changed."""
 
 
-def ssm_path(stage: str) -> str:
+def secrets_ssm_path(stage: str) -> str:
+    """The SSM path of a stage's camera secrets: `camera add --ssm` writes there, `make deploy`
+    passes it to the stack (infra.deploy); tests check .chalice/ (`chalice deploy`) against it."""
     return f"/stopmotion/{stage}"
 
 
@@ -92,7 +94,7 @@ class SsmSecrets:
     """The stage's SecureString parameters: <path>/cameras/<id> and <path>/viewer."""
 
     def __init__(self, ssm, stage: str):
-        self.ssm, self.path = ssm, ssm_path(stage)
+        self.ssm, self.path = ssm, secrets_ssm_path(stage)
 
     def set_camera(self, camera: str, secret: bytes, replace: bool) -> None:
         name = f"{self.path}/cameras/{camera}"
@@ -210,7 +212,7 @@ def run(args: argparse.Namespace, ssm=None) -> int:
 
             ssm = boto3.client("ssm")
         store = SsmSecrets(ssm, args.stage)
-        where = f"SSM {ssm_path(args.stage)}"
+        where = f"SSM {secrets_ssm_path(args.stage)}"
     else:
         store = FileSecrets(args.secrets_file)
         where = str(args.secrets_file)

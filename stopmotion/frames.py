@@ -5,6 +5,7 @@ Keys are the service's (chalicelib.naming builds them, `key` here delegates to i
 keeps the part after `frames/` as the path under its folder, so both parse alike.
 """
 
+import argparse
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +48,14 @@ def parse_time(text: str) -> datetime:
     except ValueError as error:
         raise ValueError(f"not an ISO-8601 time: {text!r}") from error
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def add_time_range(parser: argparse.ArgumentParser) -> None:
+    """--since and --until, the half-open range of in_range, worded alike for every subcommand."""
+    parser.add_argument("--since", type=parse_time,
+                        help="first capture time, inclusive (ISO-8601; naive means UTC)")
+    parser.add_argument("--until", type=parse_time,
+                        help="end of the range, exclusive: frames taken before it (ISO-8601)")
 
 
 def camera_prefix(camera: str | None) -> str:

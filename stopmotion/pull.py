@@ -141,8 +141,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path, help="folder to copy into (created if missing)")
     parser.add_argument("--camera", help="only this camera (default: every camera)")
-    parser.add_argument("--since", type=frames.parse_time, help="first capture time (ISO-8601)")
-    parser.add_argument("--until", type=frames.parse_time, help="end of the range, exclusive")
+    frames.add_time_range(parser)
     parser.add_argument("--bucket", default=os.environ.get("FRAMES_BUCKET"),
                         help="bucket name (default: $FRAMES_BUCKET)")
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_S3"),

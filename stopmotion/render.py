@@ -2,6 +2,9 @@
 
 Each frame is decoded once in Python (Pillow at 1/8 scale, on all cores: enough to find frames that
 do not decode), then its JPEG bytes are piped unchanged into ffmpeg, which decodes and encodes them.
+A frame that ffmpeg would decode to another size or pixel format than the first frame is letterboxed
+to the first frame's size and re-encoded first: on such a change ffmpeg rebuilds its filter graph,
+losing the frames queued in palettegen.
 The capture time for the overlay comes from the frame's name (the S3 key layout that `pull` keeps).
 """
 
@@ -12,9 +15,10 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps, ImageStat, JpegImagePlugin
 from tqdm import tqdm
 
 from stopmotion import ffmpeg, frames
@@ -25,6 +29,9 @@ class Frame:
     path: Path
     size: tuple[int, int]
     taken: datetime | None
+    mode: str = "RGB"
+    sampling: int = 2  # chroma subsampling (Pillow's code: 2 is 4:2:0); with mode, the pixel format
+    brightness: float = 128.0  # mean luma, 0..255
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,14 @@ def check(path: Path) -> Frame | str:
         with Image.open(path) as image:
             if image.format != "JPEG":
                 return f"not a JPEG ({image.format})"
-            size = image.size
+            size, mode, sampling = image.size, image.mode, JpegImagePlugin.get_sampling(image)
             image.draft("RGB", (size[0] // 8, size[1] // 8))
             image.load()
+            brightness = ImageStat.Stat(image.convert("L")).mean[0]
     except Exception as error:  # noqa: BLE001 - any decoder failure means "skip and report"
         return str(error) or type(error).__name__
     name = frames.parse(path.as_posix())
-    return Frame(path, size, name.taken if name else None)
+    return Frame(path, size, name.taken if name else None, mode, sampling, brightness)
 
 
 def scan(paths: list[Path], progress: bool = False) -> tuple[list[Frame], list[tuple[Path, str]]]:
@@ -67,6 +75,19 @@ def scan(paths: list[Path], progress: bool = False) -> tuple[list[Frame], list[t
             else:
                 bad.append((path, result))
     return good, bad
+
+
+def jpeg_like(frame: Frame, first: Frame) -> bytes:
+    """The frame's JPEG bytes, or, if it differs from `first` in size or pixel format, the frame
+    letterboxed to the first frame's size and encoded as it is (quality 95)."""
+    if (frame.size, frame.mode, frame.sampling) == (first.size, first.mode, first.sampling):
+        return frame.path.read_bytes()
+    with Image.open(frame.path) as image:
+        picture = ImageOps.pad(image.convert(first.mode), first.size, color="black")
+    out = BytesIO()
+    picture.save(out, "JPEG", quality=95, **({"subsampling": first.sampling}
+                                              if first.sampling >= 0 else {}))
+    return out.getvalue()
 
 
 def output_size(film: Film, first: tuple[int, int]) -> tuple[int, int]:
@@ -85,23 +106,46 @@ def output_size(film: Film, first: tuple[int, int]) -> tuple[int, int]:
 def filters(film: Film, good: list[Frame], workdir: Path) -> str:
     """The -vf chain: deflicker, fit to the output size, timestamp overlay, hold, GIF palette."""
     width, height = output_size(film, good[0].size)
-    chain = ["deflicker=size=5:mode=pm"] if film.deflicker else []
-    if any(frame.size != (width, height) for frame in good):
+    chain = []
+    if film.deflicker:  # each frame's luma times its gain (black bars stay black)
+        commands = _commands(workdir / "deflicker.cmd", film, [
+            f"lutyuv y 'val*{gain:.4f}'" for gain in deflicker_gains(good)])
+        chain.append(f"sendcmd=f={commands},lutyuv=y=val")
+    if good[0].size != (width, height):  # every frame has the first one's size (jpeg_like)
         chain.append(f"scale={width}:{height}:force_original_aspect_ratio=decrease,"
                      f"pad={width}:{height}:-1:-1,setsar=1")
     if film.timestamps:
-        commands = workdir / "timestamps.cmd"  # half a frame early: immune to fps rounding
-        commands.write_text("".join(
-            f"{max(0.0, (i - 0.5) / film.fps):.6f} drawtext reinit 'text={_stamp(frame.taken)}';\n"
-            for i, frame in enumerate(good)))
-        chain.append(f"sendcmd=f={ffmpeg.escape_filter_path(commands)},drawtext=text='':"
+        commands = _commands(workdir / "timestamps.cmd", film, [
+            f"drawtext reinit 'text={_stamp(frame.taken)}'" for frame in good])
+        chain.append(f"sendcmd=f={commands},drawtext=text='':"
                      "fontcolor=white:fontsize=h/24:box=1:boxcolor=black@0.5:boxborderw=6:"
                      "x=w/60:y=h-th-h/60")
     if film.hold > 0:
         chain.append(f"tpad=stop_mode=clone:stop_duration={film.hold}")
     if film.fmt == "gif":
-        chain.append("split[a][b];[a]palettegen=stats_mode=diff[p];[b][p]paletteuse")
+        # A palette per frame: a palette of the whole film misses colours seen in few frames.
+        chain.append("split[a][b];[a]palettegen=stats_mode=single[p];[b][p]paletteuse=new=1")
     return ",".join(chain) or "null"
+
+
+def deflicker_gains(good: list[Frame], window: int = 5) -> list[float]:
+    """Per frame: the mean brightness of the `window` frames around it over its own. Measured on
+    the frames as taken, so the black bars of a letterboxed frame do not count as dark."""
+    half = window // 2
+    gains = []
+    for i, frame in enumerate(good):
+        around = good[max(0, i - half): i + half + 1]
+        target = sum(f.brightness for f in around) / len(around)
+        gains.append(target / frame.brightness if frame.brightness >= 1 else 1.0)
+    return gains
+
+
+def _commands(path: Path, film: Film, per_frame: list[str]) -> str:
+    """A sendcmd file sending frame i its command, half a frame early (immune to fps rounding);
+    returns the file name as a filter option value."""
+    path.write_text("".join(f"{max(0.0, (i - 0.5) / film.fps):.6f} {command};\n"
+                            for i, command in enumerate(per_frame)))
+    return ffmpeg.escape_filter_path(path)
 
 
 def _stamp(taken: datetime | None) -> str:
@@ -118,7 +162,7 @@ def render(good: list[Frame], out: Path, film: Film, progress: bool = False) -> 
         args = ["-f", "image2pipe", "-framerate", f"{film.fps:g}", "-c:v", "mjpeg", "-i", "pipe:0",
                 "-vf", filters(film, good, Path(workdir)), "-r", f"{film.fps:g}",
                 *ffmpeg.codec_args(film.fmt, film.crf), "-y", str(partial)]
-        feed = (frame.path.read_bytes() for frame in good)
+        feed = (jpeg_like(frame, good[0]) for frame in good)
         try:
             ffmpeg.run(args, feed, on_frame=lambda n: bar.update(n - bar.n))
         except BaseException:
@@ -134,15 +178,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="film to write: .mp4 (H.264), .webm (VP9) or .gif")
     parser.add_argument("--camera", help="only this camera's frames")
-    parser.add_argument("--since", type=frames.parse_time, help="first capture time (ISO-8601)")
-    parser.add_argument("--until", type=frames.parse_time, help="last capture time (ISO-8601)")
+    frames.add_time_range(parser)
     speed = parser.add_mutually_exclusive_group()
     speed.add_argument("--fps", type=float, default=12.0, help="frames per second (default 12)")
     speed.add_argument("--duration", type=float,
                        help="target length in seconds, hold included (sets the fps)")
     parser.add_argument("--every", type=int, default=1, metavar="N", help="keep every N-th frame")
-    parser.add_argument("--width", type=int, help="output width (height follows unless given)")
-    parser.add_argument("--height", type=int, help="output height (width follows unless given)")
+    parser.add_argument("--width", type=int,
+                        help="output width (default: the first frame's; height follows unless "
+                        "given); frames of another size are letterboxed")
+    parser.add_argument("--height", type=int,
+                        help="output height (default: the first frame's; width follows unless "
+                        "given)")
     parser.add_argument("--timestamps", action="store_true", help="overlay each capture time")
     parser.add_argument("--deflicker", action="store_true", help="even out frame brightness")
     parser.add_argument("--hold", type=float, default=1.0, help="seconds on the last frame")

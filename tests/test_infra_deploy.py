@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from infra import cfn, deploy
+from stopmotion import camera
 
 API_ID = "k3x9q2w7ab"
 REGION = "eu-central-1"
@@ -62,8 +63,12 @@ def overrides_of(command: str) -> dict[str, str]:
     return dict(w.split("=", 1) for w in words[at + 1 :] if "=" in w)
 
 
+def printed_commands_of(out: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith("$ ")]
+
+
 def printed_commands(capsys) -> list[str]:
-    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("$ ")]
+    return printed_commands_of(capsys.readouterr().out)
 
 
 def test_parameters_come_from_the_record(project):
@@ -165,7 +170,7 @@ def test_deploy_dry_run_names_only_parameters_of_the_merged_template(tmp_path, c
     assert " cloudformation deploy " in create
     assert "--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND" in create
     assert " describe-stacks " in describe
-    assert set(overrides_of(create)) == set(deploy.STACK_PARAMETERS.values())
+    assert set(overrides_of(create)) == {*deploy.STACK_PARAMETERS.values(), "SecretsPath"}
     assert set(deploy.STACK_PARAMETERS.values()) <= set(cfn.load(cfn.MERGE)["Parameters"])
 
 
@@ -188,3 +193,46 @@ def test_firmware_lines_set_settings_the_firmware_has():
     assert printed["CONFIG_HOST"] == '"d1234abcd.cloudfront.net"'
     assert (printed["CONFIG_PORT"], printed["CONFIG_PATH"]) == ("80", '"/frames"')
     assert example["CONFIG_PATH"] == printed["CONFIG_PATH"], "the example posts where the API is"
+
+
+def test_prod_deploy_reads_the_secrets_camera_add_writes(tmp_path, capsys):
+    """`make deploy STAGE=prod` hands the stack the path `camera add --ssm --stage prod` writes;
+    the merged template's function reads it and its role may read exactly it."""
+    (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
+    assert deploy.main(["deploy", "--stage", "prod", "--dry-run", "--out", str(tmp_path)]) == 0
+    path = overrides_of(printed_commands(capsys)[1])["SecretsPath"]
+    assert path == camera.secrets_ssm_path("prod") == "/stopmotion/prod"
+    merge = cfn.load(cfn.MERGE)
+    assert "Default" not in merge["Parameters"]["SecretsPath"], "a deploy must name the path"
+    function = merge["Resources"]["APIHandler"]["Properties"]
+    assert function["Environment"]["Variables"]["SECRETS_SSM_PATH"] == {"Ref": "SecretsPath"}
+    policies = merge["Resources"]["ApiHandlerRole"]["Properties"]["Policies"]
+    names = {"SecretsPath": path, "AWS::Partition": "aws", "AWS::Region": "eu-west-1",
+             "AWS::AccountId": "123456789012"}
+    ssm = [cfn.sub(r, names) for p in policies for s in p["PolicyDocument"]["Statement"]
+           if "ssm:GetParametersByPath" in s["Action"] for r in s["Resource"]]
+    assert ssm == [f"arn:aws:ssm:eu-west-1:123456789012:parameter{path}",
+                   f"arn:aws:ssm:eu-west-1:123456789012:parameter{path}/*"]
+
+
+def test_chalice_stages_read_and_may_read_their_own_secrets():
+    """`chalice deploy --stage X`: config.json's SECRETS_SSM_PATH and the policy file agree."""
+    for stage, settings in deploy.chalice_config(deploy.PROJECT)["stages"].items():
+        path = settings.get("environment_variables", {}).get("SECRETS_SSM_PATH")
+        if path is None:
+            continue
+        assert path == camera.secrets_ssm_path(stage)
+        policy = json.loads((deploy.PROJECT / ".chalice" / settings["iam_policy_file"]).read_text())
+        ssm = [r for s in policy["Statement"] if "ssm:GetParametersByPath" in s["Action"]
+               for r in s["Resource"]]
+        assert ssm == [f"arn:aws:ssm:*:*:parameter{path}", f"arn:aws:ssm:*:*:parameter{path}/*"]
+
+
+@pytest.mark.parametrize("hours", ["0", "500", "twelve"])
+def test_silence_hours_outside_the_templates_range_is_refused(tmp_path, capsys, hours):
+    (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
+    args = ["deploy", "--dry-run", "--out", str(tmp_path), "--silence-hours", hours]
+    assert deploy.main(args) == 2
+    captured = capsys.readouterr()
+    assert "--silence-hours" in captured.err and "1 to 168" in captured.err
+    assert not printed_commands_of(captured.out)

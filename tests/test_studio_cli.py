@@ -1,14 +1,17 @@
 """The installed `stopmotion` command end to end: post frames as a camera, pull, render a film."""
 
+import argparse
 import os
 import subprocess
 import sys
+from importlib import import_module
 from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
 
 from bench import synthetic
+from stopmotion import cli
 
 STOPMOTION = str(Path(sys.executable).parent / "stopmotion")
 
@@ -47,3 +50,24 @@ def test_post_pull_render(local_stack, cameras, tmp_path: Path) -> None:
                    "--timestamps")
     assert rendered.returncode == 0, rendered.stderr
     assert imageio_ffmpeg.count_frames_and_secs(str(film)) == (10, 2.0)  # 5 frames + 1 s hold
+
+
+def subcommand_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Each subcommand's parser, registered as `stopmotion` registers them."""
+    subparsers = argparse.ArgumentParser().add_subparsers()
+    for name in cli.SUBCOMMANDS:
+        import_module(f"stopmotion.{name}").register(subparsers)
+    return dict(subparsers.choices)
+
+
+def test_until_is_exclusive_in_every_help() -> None:
+    helps = {name: action.help for name, parser in subcommand_parsers().items()
+             for action in parser._actions if "--until" in action.option_strings}
+    assert {"pull", "render"} <= set(helps)
+    assert len(set(helps.values())) == 1, helps  # one wording everywhere
+    assert "exclusive" in helps["render"]
+
+
+def test_render_help_names_the_default_size() -> None:
+    result = run("render", "--help")
+    assert "first frame" in " ".join(result.stdout.split())

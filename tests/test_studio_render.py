@@ -1,12 +1,13 @@
 """`stopmotion render` end to end with the ffmpeg imageio-ffmpeg ships: frames in, films out."""
 
 import argparse
+import math
 from datetime import timedelta
 from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from bench import synthetic
 from stopmotion import frames, render
@@ -71,6 +72,62 @@ def test_frames_of_another_size_are_letterboxed(folder: Path, tmp_path: Path) ->
     portrait = pictures[1]
     assert ImageStat.Stat(portrait.crop((60, 10, 100, 110))).mean[0] > 240  # the picture, centred
     assert ImageStat.Stat(portrait.crop((0, 0, 40, 120))).mean[0] < 20  # black bars at the sides
+
+
+def mixed_sizes(folder: Path) -> list[Path]:
+    """18 frames of one brightness and 18 hues: the film's size (one with 4:4:4 chroma instead of
+    4:2:0), smaller of the same aspect, portrait."""
+    paths = []
+    for i, key in enumerate(synthetic.frame_keys(18)):
+        path = folder / key.removeprefix(frames.PREFIX)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        angle = math.radians(20 * i)
+        hue = (128, round(128 + 60 * math.cos(angle)), round(128 + 60 * math.sin(angle)))
+        picture = Image.new("YCbCr", (SIZE, (80, 60), (60, 120))[i % 3], hue).convert("RGB")
+        picture.save(path, quality=95, subsampling=0 if i == 9 else 2)
+        paths.append(path)
+    return paths
+
+
+def hue(picture: Image.Image) -> tuple[float, float]:
+    """Mean chroma (Cb, Cr) of the middle, inside the picture whatever the letterbox."""
+    return tuple(ImageStat.Stat(picture.crop((60, 10, 100, 110)).convert("YCbCr")).mean[1:])
+
+
+@pytest.mark.parametrize("deflicker", [False, True], ids=["plain", "deflicker"])
+@pytest.mark.parametrize("suffix", [".mp4", ".webm", ".gif"])
+def test_every_frame_of_another_size_is_letterboxed_in_its_place(
+    tmp_path: Path, suffix: str, deflicker: bool
+) -> None:
+    paths = mixed_sizes(tmp_path / "mixed")
+    out = tmp_path / f"film{suffix}"
+    stopmotion_render(str(tmp_path / "mixed"), "-o", str(out), "--hold", "0", "--fps", "4",
+                      *(["--deflicker"] if deflicker else []))
+    meta, pictures = film(out)
+    assert meta["size"] == SIZE and len(pictures) == len(paths)
+    letterboxed = [ImageOps.pad(Image.open(p).convert("RGB"), SIZE, color="black") for p in paths]
+    hues = [hue(source) for source in letterboxed]
+    for index, picture in enumerate(pictures):  # each output frame shows its own source frame
+        nearest = min(range(len(paths)), key=lambda j: math.dist(hue(picture), hues[j]))
+        assert nearest == index, f"frame {index} shows source frame {nearest}"
+        if index % 3 == 2:  # portrait: black bars at the sides, the picture centred
+            assert max(ImageStat.Stat(picture.crop((0, 0, 40, 120))).mean) < 20
+        if not deflicker:  # deflicker changes brightness (not hue)
+            assert difference(picture, letterboxed[index]) < 8
+
+
+def test_gif_keeps_the_colours_of_the_last_frame(folder: Path, tmp_path: Path) -> None:
+    """A colour seen only in the last frame gets its palette entries too."""
+    last = frames.local_frames(folder)[-1]
+    picture = Image.open(last).convert("RGB")
+    ImageDraw.Draw(picture).rectangle((60, 20, 110, 70), fill=(230, 20, 200))
+    picture.save(last, quality=95)
+    out = tmp_path / "film.gif"
+    stopmotion_render(str(folder), "-o", str(out), "--hold", "0", "--fps", "4")
+    rendered = film(out)[1][-1]
+    square = (65, 25, 105, 65)
+    assert difference(rendered.crop(square), picture.crop(square)) < 8
+    assert difference(rendered, picture) < 8
 
 
 def test_frames_that_do_not_decode_are_skipped_and_reported(

@@ -1,5 +1,6 @@
-// Picks the configuration header: CONFIG_FILE (the build's CONFIG=...), else include/config.h,
-// else the committed example. Then checks the values that would break the firmware.
+// Picks the configuration header: CONFIG_FILE (the Makefile always names the one it chose), else
+// include/config.h; never silently the example, whose frames the service refuses. Then checks the
+// values that would break the firmware.
 #pragma once
 
 #if defined(CONFIG_FILE)
@@ -7,7 +8,7 @@
 #elif __has_include("config.h")
 #include "config.h"
 #else
-#include "config.example.h"
+#error "no include/config.h: copy include/config.example.h to include/config.h and edit it (or try the example: make firmware EXAMPLE_CONFIG=1)"
 #endif
 
 #define FIRMWARE_VERSION "0.1.0"

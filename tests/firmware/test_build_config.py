@@ -4,8 +4,11 @@ same sources with the same flags, and the offline build stays within the flash a
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from .hostbuild import FIRMWARE, pio_config
 
@@ -58,16 +61,17 @@ def sizes(output: str) -> tuple[int, int]:
 
 
 def test_offline_build_within_budget(tmp_path: Path):
-    run = make(f"BUILD={tmp_path}", "-j2")
+    example = f"CONFIG={FIRMWARE / 'include' / 'config.example.h'}"  # not a local config.h
+    run = make(example, f"BUILD={tmp_path}", "-j2")
     flash, ram = sizes(run.stdout)
     assert 0 < flash <= 30720 and 0 < ram <= 1100
     assert (tmp_path / "firmware.elf").stat().st_size > 0
     hex_lines = (tmp_path / "firmware.hex").read_text().splitlines()
     assert hex_lines[0].startswith(":") and hex_lines[-1] == ":00000001FF"
     # The budget check fails the build when a budget is exceeded.
-    over = make(f"BUILD={tmp_path}", "size", "FLASH_MAX=1000", check=False)
+    over = make(example, f"BUILD={tmp_path}", "size", "FLASH_MAX=1000", check=False)
     assert over.returncode != 0 and "over budget" in over.stderr
-    over = make(f"BUILD={tmp_path}", "size", "RAM_MAX=100", check=False)
+    over = make(example, f"BUILD={tmp_path}", "size", "RAM_MAX=100", check=False)
     assert over.returncode != 0
 
 
@@ -82,3 +86,58 @@ def test_other_config_header_and_output_folder(tmp_path: Path):
     elf = (out / "firmware.elf").read_bytes()
     assert b"cfg-test.example.org" in elf
     assert b"d111111abcdef8.cloudfront.net" not in elf
+
+
+PLACEHOLDER_HOST = b"d111111abcdef8.cloudfront.net"
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """firmware/ copied without config.h, as after a fresh clone (the real one is untouched)."""
+    copy = tmp_path / "firmware"
+    shutil.copytree(FIRMWARE, copy, ignore=shutil.ignore_patterns("build", ".pio", "config.h"))
+    return copy
+
+
+def make_in(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "-C", str(folder), "--no-print-directory", "-j2", *args],
+                          capture_output=True, text=True, timeout=600, check=check)
+
+
+def with_host(host: str) -> str:
+    base = (FIRMWARE / "include" / "config.example.h").read_text()
+    return base.replace(PLACEHOLDER_HOST.decode(), host)
+
+
+def test_no_config_h_stops_the_build_unless_the_example_is_asked_for(checkout: Path):
+    refused = make_in(checkout, check=False)
+    assert refused.returncode != 0
+    assert "include/config.h" in refused.stderr and "EXAMPLE_CONFIG=1" in refused.stderr
+    assert not (checkout / "build" / "firmware.elf").exists()
+    example = make_in(checkout, "EXAMPLE_CONFIG=1")
+    assert "WARNING" in example.stderr and "config.example.h" in example.stderr
+    assert PLACEHOLDER_HOST in (checkout / "build" / "firmware.elf").read_bytes()
+
+
+def test_creating_then_editing_config_h_rebuilds(checkout: Path):
+    """The image follows the header the build uses: created after a build, then edited."""
+    elf = checkout / "build" / "firmware.elf"
+    make_in(checkout, "EXAMPLE_CONFIG=1")
+    (checkout / "include" / "config.h").write_text(with_host("first.example.org"))
+    make_in(checkout)
+    assert b"first.example.org" in elf.read_bytes() and PLACEHOLDER_HOST not in elf.read_bytes()
+    (checkout / "include" / "config.h").write_text(with_host("second.example.org"))
+    make_in(checkout)
+    assert b"second.example.org" in elf.read_bytes()
+
+
+def test_builds_that_name_no_header_stop_without_config_h(checkout: Path):
+    """PlatformIO (`pio run`) names no CONFIG_FILE: camera_config.h finds config.h or stops."""
+    def compile_config() -> subprocess.CompletedProcess:
+        return subprocess.run(["g++", "-fsyntax-only", "-std=gnu++11", f"-I{checkout / 'include'}",
+                               "-x", "c++", "-"], input='#include "camera_config.h"\n',
+                              capture_output=True, text=True, timeout=60)
+    refused = compile_config()
+    assert refused.returncode != 0 and "include/config.h" in refused.stderr
+    (checkout / "include" / "config.h").write_text(with_host("first.example.org"))
+    assert compile_config().returncode == 0
