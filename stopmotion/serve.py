@@ -3,12 +3,13 @@
 import argparse
 import os
 import signal
+import sys
 from pathlib import Path
 
 from chalicelib.auth import parse_camera
 from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
 from stopmotion.camera import ensure_local, sign_as_camera
-from stopmotion.localstack import PROJECT_DIR, LocalStack
+from stopmotion.localstack import PROJECT_DIR, LocalStack, StackError
 
 SAMPLE = PROJECT_DIR / "samples" / "frame.jpg"
 
@@ -73,9 +74,12 @@ def serve(args: argparse.Namespace) -> int:
     try:
         with LocalStack(args.data_dir, args.port, args.s3_port) as stack:
             print(instructions(stack), flush=True)
-            status = stack.wait()
-            print(f"a server exited with status {status}; stopping")
-            return 1
+            died = stack.wait()
+            raise StackError(f"{died.name} exited with status {died.process.returncode}; "
+                             f"stopping{died.last_output()}")
+    except StackError as error:
+        print(f"stopmotion serve: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nstopped")
         return 0

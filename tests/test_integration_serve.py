@@ -9,9 +9,16 @@ import sys
 import time
 from pathlib import Path
 
-from stopmotion.localstack import PROJECT_DIR, free_port
+import pytest
+
+from stopmotion.localstack import PROJECT_DIR, LocalStack, StackError, free_port
 
 STOPMOTION = Path(sys.executable).parent / "stopmotion"
+
+
+def serve_command(tmp_path: Path, port: int, s3_port: int) -> list:
+    return [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
+            "--data-dir", tmp_path / "var"]
 
 
 def start_serve(tmp_path: Path) -> tuple[subprocess.Popen, int, int, list[str]]:
@@ -19,8 +26,7 @@ def start_serve(tmp_path: Path) -> tuple[subprocess.Popen, int, int, list[str]]:
     the "Ctrl-C" line (by then both servers answer)."""
     port, s3_port = free_port(), free_port()
     serve = subprocess.Popen(
-        [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
-         "--data-dir", tmp_path / "var"],
+        serve_command(tmp_path, port, s3_port),
         cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     printed = []
@@ -73,3 +79,33 @@ def test_a_killed_serve_takes_its_servers_along(tmp_path):
     while (listening(port) or listening(s3_port)) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not listening(port) and not listening(s3_port)
+
+
+def test_a_second_serve_on_a_busy_port_says_so_and_spends_nothing(tmp_path):
+    serve, port, _, _ = start_serve(tmp_path)
+    try:
+        counters = tmp_path / "var" / "counters.json"
+        spent = counters.read_text()
+        # The first one's API answers /health on that port: it must not pass for the second's.
+        second = subprocess.run(serve_command(tmp_path, port, free_port()), cwd=PROJECT_DIR,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1
+        assert "Ingest API" not in second.stdout and "Ctrl-C" not in second.stdout
+        assert f"127.0.0.1:{port}, the port of chalice local, is in use" in second.stderr
+        assert counters.read_text() == spent  # no counter signed for a banner not shown
+        assert serve.poll() is None and listening(port)  # the first one runs on
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(15)
+
+
+def test_a_server_that_cannot_start_is_named_with_its_last_output(tmp_path):
+    # chalice local is a Python program: a Python home that does not exist kills it at start.
+    stack = LocalStack(tmp_path / "data", env={"PYTHONHOME": str(tmp_path / "nowhere")},
+                       log_file=tmp_path / "stack.log")
+    with pytest.raises(StackError) as failure, stack:
+        pass
+    message = str(failure.value)
+    assert message.startswith("chalice local exited with status 1; its last output:\n")
+    assert "PYTHONHOME" in message or "encodings" in message
+    assert all(server.process is None for server in stack.servers)  # the S3 server stopped too
