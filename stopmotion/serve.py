@@ -12,6 +12,7 @@ from stopmotion.camera import ensure_local, sign_as_camera
 from stopmotion.localstack import PROJECT_DIR, LocalStack, StackError
 
 SAMPLE = PROJECT_DIR / "samples" / "frame.jpg"
+MAX_RESTARTS = 3  # of a server that dies while serving, in one `make run`
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,9 +75,15 @@ def serve(args: argparse.Namespace) -> int:
     try:
         with LocalStack(args.data_dir, args.port, args.s3_port) as stack:
             print(instructions(stack), flush=True)
+            for restart in range(1, MAX_RESTARTS + 1):
+                died = stack.wait()
+                print(f"{died.name} exited with status {died.process.returncode}; restarting it "
+                      f"({restart} of {MAX_RESTARTS}){died.last_output()}", flush=True)
+                stack.launch(died)
+                print(f"{died.name} is back", flush=True)
             died = stack.wait()
-            raise StackError(f"{died.name} exited with status {died.process.returncode}; "
-                             f"stopping{died.last_output()}")
+            raise StackError(f"{died.name} exited with status {died.process.returncode} after "
+                             f"{MAX_RESTARTS} restarts; stopping{died.last_output()}")
     except StackError as error:
         print(f"stopmotion serve: {error}", file=sys.stderr)
         return 1

@@ -1,6 +1,7 @@
 """`stopmotion serve` (what `make run` runs): the curl lines it prints work, Ctrl-C stops it all."""
 
 import json
+import os
 import shlex
 import signal
 import socket
@@ -109,3 +110,36 @@ def test_a_server_that_cannot_start_is_named_with_its_last_output(tmp_path):
     assert message.startswith("chalice local exited with status 1; its last output:\n")
     assert "PYTHONHOME" in message or "encodings" in message
     assert all(server.process is None for server in stack.servers)  # the S3 server stopped too
+
+
+def child_pid(parent: int, program: str) -> int:
+    """The pid of parent's child process running program (Linux /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            argv0 = (stat.parent / "cmdline").read_bytes().split(b"\0")[0].decode()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if ppid == parent and Path(argv0).name == program:
+            return int(stat.parent.name)
+    raise LookupError(f"no {program} under pid {parent}")
+
+
+def test_a_dead_s3_server_is_restarted_and_uploads_work_again(tmp_path):
+    serve, port, _, printed = start_serve(tmp_path)
+    try:
+        post = next(line.strip() for line in printed if line.strip().startswith("curl "))
+        os.kill(child_pid(serve.pid, "rclone"), signal.SIGKILL)
+        said = []  # the banner's blank last line first
+        for line in serve.stdout:  # until it says the server is back, or stops
+            said.append(line)
+            if line.startswith("rclone serve s3 is back"):
+                break
+        assert "rclone serve s3 exited with status -9; restarting it (1 of 3)" in "".join(said)
+        assert serve.poll() is None
+        answer = json.loads(subprocess.run(shlex.split(post), cwd=PROJECT_DIR, check=True,
+                                           capture_output=True, timeout=30).stdout)
+        assert (tmp_path / "var" / "stopmotion" / answer["key"]).is_file(), answer
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.wait(15)
