@@ -64,6 +64,8 @@ def instructions(stack: LocalStack, camera: str = "demo") -> str:
            else "")
         + "\n\nList the frames (reads need the viewer token):\n"
         f"  curl -sS -H 'Authorization: Bearer {viewer_token}' {stack.api_url}/frames\n\n"
+        f"Watch them in a browser: {stack.api_url}/preview\n"
+        f"(it asks for a password: any user name, and the viewer token {viewer_token})\n\n"
         "Ctrl-C stops both servers.\n"
     )
 

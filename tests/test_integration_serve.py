@@ -1,5 +1,6 @@
 """`stopmotion serve` (what `make run` runs): the curl lines it prints work, Ctrl-C stops it all."""
 
+import base64
 import json
 import os
 import shlex
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,16 @@ def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_al
         assert stored.read_bytes() == (PROJECT_DIR / "samples" / "frame.jpg").read_bytes()
         assert run(post)["key"] == answer["key"]  # the printed line again: a retry, same frame
         assert [frame["key"] for frame in run(listing)["frames"]] == [answer["key"]]
+
+        # The preview page: its address and the password it asks for.
+        token = listing.split("Bearer ")[1].split("'")[0]
+        assert f"Watch them in a browser: http://127.0.0.1:{port}/preview\n" in printed
+        assert any(f"any user name, and the viewer token {token}" in line for line in printed)
+        login = base64.b64encode(f"me:{token}".encode()).decode()
+        page = urllib.request.Request(f"http://127.0.0.1:{port}/preview",
+                                      headers={"Authorization": f"Basic {login}"})
+        with urllib.request.urlopen(page, timeout=10) as response:
+            assert b"Stop-motion preview" in response.read()
 
         serve.send_signal(signal.SIGINT)
         assert serve.wait(15) == 0
