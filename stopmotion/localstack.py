@@ -23,11 +23,16 @@ from typing import IO, Any
 import boto3
 from botocore.config import Config
 
-from stopmotion.camera import ensure_local
+from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
+from stopmotion.camera import DEMO_CAMERA, ensure_local, write_json
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 STAGE = "local"
+# Where a running stack says how to reach it (written once it answers, removed when it stops):
+# beside the secrets, in the data dir; `stopmotion post` and `pull --local` read it.
+STATE_NAME = "stack.json"
+DEFAULT_STATE_FILE = DEFAULT_SECRETS.with_name(STATE_NAME)
 # Credentials of the local S3 server only (rclone rejects very short keys).
 ACCESS_KEY, SECRET_KEY = "stopmotion-local", "stopmotion-local-secret"
 
@@ -85,6 +90,21 @@ class Server:
         return f"; its last output:\n{lines}" if lines else "; it printed nothing"
 
 
+def running_stack(state_file: Path = DEFAULT_STATE_FILE) -> dict | None:
+    """What a running local stack wrote about itself (api_url, s3_endpoint, bucket, camera,
+    secrets_file), or None when none runs (no file, or the process that wrote it is gone)."""
+    try:
+        state = json.loads(state_file.read_text())
+        os.kill(state["pid"], 0)
+    except ProcessLookupError:  # a stale file: that stack was killed
+        return None
+    except PermissionError:  # alive, another user's
+        pass
+    except (OSError, ValueError, KeyError, TypeError):  # no file, or not one a stack wrote
+        return None
+    return state
+
+
 class LocalStack:
     """Starts the S3 server and the API on enter, stops both on exit (also after Ctrl-C)."""
 
@@ -105,7 +125,8 @@ class LocalStack:
         self.s3_endpoint = f"http://127.0.0.1:{self.s3_port}"
         self.bucket = stage_bucket()
         # Camera secrets and the viewer token (stopmotion camera); outside the bucket folders.
-        self.secrets_file = self.data_dir / "secrets.json"
+        self.secrets_file = self.data_dir / DEFAULT_SECRETS.name
+        self.state_file = self.data_dir / STATE_NAME
         self.env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
@@ -153,9 +174,13 @@ class LocalStack:
                     "`make run`?): stop that, or choose free ports with make run PORT=<api port> "
                     "S3_PORT=<s3 port> (stopmotion serve --port --s3-port)")
         (self.data_dir / self.bucket).mkdir(parents=True, exist_ok=True)  # a folder is a bucket
-        ensure_local(self.secrets_file)  # a "demo" camera and a viewer token, kept once made
+        ensure_local(self.secrets_file)  # a demo camera and a viewer token, kept once made
         for server in self.servers:
             self.launch(server)
+        write_json(self.state_file, {
+            "pid": os.getpid(), "api_url": self.api_url, "s3_endpoint": self.s3_endpoint,
+            "bucket": self.bucket, "camera": DEMO_CAMERA, "secrets_file": str(self.secrets_file),
+        })
 
     def launch(self, server: Server) -> None:
         """Starts one server (again, after it died) and waits until it answers."""
@@ -185,6 +210,8 @@ class LocalStack:
                 process.wait()
         for server in self.servers:
             server.process = None
+        if (running_stack(self.state_file) or {}).get("pid") == os.getpid():
+            self.state_file.unlink()
 
     def wait(self) -> Server:
         """Blocks until one of the servers exits; returns it (its process holds the status)."""

@@ -1,5 +1,6 @@
 """`stopmotion serve` (what `make run` runs): the curl lines it prints work, Ctrl-C stops it all."""
 
+import argparse
 import base64
 import json
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from stopmotion import post, pull, serve
 from stopmotion.localstack import PROJECT_DIR, LocalStack, StackError, free_port
 
 STOPMOTION = Path(sys.executable).parent / "stopmotion"
@@ -155,3 +157,55 @@ def test_a_dead_s3_server_is_restarted_and_uploads_work_again(tmp_path):
     finally:
         serve.send_signal(signal.SIGINT)
         serve.wait(15)
+
+
+def parsed_defaults(module, *argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    module.register(parser.add_subparsers())
+    return parser.parse_args(list(argv))
+
+
+def test_post_and_pull_find_where_serve_says_it_runs():
+    data_dir = parsed_defaults(serve, "serve").data_dir
+    state_file = LocalStack(data_dir).state_file
+    assert parsed_defaults(post, "post", "x.jpg").stack_file == state_file
+    assert parsed_defaults(pull, "pull", "film").stack_file == state_file
+
+
+def test_post_and_pull_reach_the_running_stack_without_being_told_its_ports(tmp_path):
+    serve_process, _, _, printed = start_serve(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.pop("FRAMES_BUCKET", None)
+    state_file = tmp_path / "var" / "stack.json"
+
+    def printed_command(start: str) -> list[str]:
+        line = next(line.strip() for line in printed if line.strip().startswith(start))
+        return [str(STOPMOTION), *shlex.split(line)[1:]]
+
+    def run(argv: list, cwd: Path = PROJECT_DIR, **extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, cwd=cwd, env={**env, **extra}, capture_output=True,
+                              text=True, timeout=60)
+
+    try:
+        post_argv = printed_command(".venv/bin/stopmotion post")
+        assert post_argv[2:] == ["samples/frame.jpg", "--stack-file", str(state_file)]
+        posted = run(post_argv)  # as the demo camera, signed with its secret
+        assert posted.stdout.startswith("HTTP/1.1 201"), posted.stdout + posted.stderr
+        assert '"camera":"demo"' in posted.stdout
+
+        pull_argv = printed_command(".venv/bin/stopmotion pull")
+        assert pull_argv[2:] == ["film/", "--local", "--stack-file", str(state_file)]
+        pulled = run(pull_argv, cwd=tmp_path)
+        assert "pulled 1 frames" in pulled.stdout, pulled.stdout + pulled.stderr
+        assert len(list((tmp_path / "film" / "demo").rglob("*.jpg"))) == 1
+
+        unused = free_port()  # AWS_ENDPOINT_URL_S3 wins over the running stack
+        refused = run(pull_argv, cwd=tmp_path, AWS_ENDPOINT_URL_S3=f"http://127.0.0.1:{unused}")
+        assert refused.returncode != 0 and f"127.0.0.1:{unused}" in refused.stderr
+    finally:
+        serve_process.send_signal(signal.SIGINT)
+        serve_process.wait(15)
+    assert not state_file.exists()
+    stopped = run(post_argv)
+    assert stopped.returncode == 1
+    assert "no `make run` is running" in stopped.stderr
