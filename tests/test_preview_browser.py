@@ -120,3 +120,35 @@ def test_page_shows_scrubs_and_plays_the_frames(local_stack, posted, viewer_toke
             assert errors == []
         finally:
             browser.close()
+
+
+def open_page(playwright, url: str, **context_options):
+    """A page of the preview at url; returns it, its browser and the page errors it reports."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    page = browser.new_context(**context_options).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return page, browser, errors
+
+
+@pytest.mark.parametrize("address", ["token in the URL", "trailing slash"])
+def test_page_works_however_its_address_is_written(local_stack, posted, viewer_token, address):
+    host = local_stack.api_url.removeprefix("http://")
+    with sync_playwright() as playwright:
+        if address == "token in the URL":  # as a user may bookmark it; fetch() refuses such URLs
+            page, browser, errors = open_page(playwright, f"http://viewer:{viewer_token}@{host}/preview")
+        else:
+            page, browser, errors = open_page(
+                playwright, f"{local_stack.api_url}/preview/",
+                http_credentials={"username": "viewer", "password": viewer_token})
+        try:
+            page.wait_for_function("document.getElementById('status').textContent"
+                                   " !== 'Loading cameras...'")
+            assert "camera(s)" in page.text_content("#status"), page.text_content("#status")
+            page.click('.camera[data-camera="preview-a"]')
+            page.wait_for_function("document.getElementById('caption').textContent"
+                                   ".startsWith('1 / 6')")
+            assert errors == []
+        finally:
+            browser.close()
