@@ -17,11 +17,17 @@ APT_PACKAGES := gcc-avr avr-libc arduino-core-avr g++ doctest-dev simavr libsima
 
 .PHONY: setup system-deps run test bench firmware package deploy front-door fuzz clean
 
+# `make run` installs only what running needs (requirements-run.txt); the other targets add the
+# development and test tools (requirements-dev.txt).
 # pip stays below 26.3: chalice 1.34, which packages the Lambda with it, requires that.
-$(BIN)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(BIN)/.run-installed: requirements.txt requirements-run.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade 'pip<26.3'
-	$(BIN)/pip install --quiet -r requirements-dev.txt -e .
+	$(BIN)/pip install --quiet -r requirements-run.txt -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.run-installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 setup: $(BIN)/.installed
@@ -29,7 +35,7 @@ setup: $(BIN)/.installed
 system-deps:
 	@scripts/install-system-deps $(APT_PACKAGES)
 
-run: setup
+run: $(BIN)/.run-installed
 	$(BIN)/stopmotion serve --port $(PORT) --s3-port $(S3_PORT)
 
 test: setup system-deps

@@ -18,6 +18,7 @@ from chalicelib.naming import CAMERA_ID
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_DIR / "var" / "secrets.json"
+DEMO_CAMERA = "demo"  # the camera `make run` makes, and that `stopmotion post` signs as there
 
 
 class CameraError(Exception):
@@ -171,7 +172,7 @@ def sign_as_camera(
     return camera_authorization(secret, camera, counter, body)
 
 
-def ensure_local(path: Path, camera: str = "demo") -> tuple[bytes, str]:
+def ensure_local(path: Path, camera: str = DEMO_CAMERA) -> tuple[bytes, str]:
     """Makes sure the local file has `camera` and a viewer token; returns (camera secret, token)."""
     store = FileSecrets(path)
     data = store.load()

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from stopmotion import camera as camera_secrets
+from stopmotion import localstack
 
 FIRMWARE_VERSION = "0.1.0"
 FIFO_PAD = 0x00  # what the FIFO holds past the end of the image on the modules we know
@@ -72,10 +73,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("post", help="send a JPEG as the camera does",
                                    description=__doc__.splitlines()[0])
     parser.add_argument("jpeg", type=Path, help="the JPEG file to send")
-    parser.add_argument("--url", default="http://127.0.0.1:8000/frames",
-                        help="where the camera posts (default: `make run`'s service)")
-    parser.add_argument("--camera", default="default",
-                        help="camera id to sign as, also sent as X-Camera-Id (default: default)")
+    parser.add_argument("--url", help="where the camera posts (default: the running `make run`)")
+    parser.add_argument("--camera", help="camera id to sign as, also sent as X-Camera-Id "
+                        "(default: make run's demo camera; with --url, default)")
     parser.add_argument("--firmware-version", default=FIRMWARE_VERSION, help="in the User-Agent")
     parser.add_argument("--dummy-byte", action="store_true",
                         help="send a junk byte before the image (FIFO dummy byte revisions)")
@@ -84,8 +84,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--pad", type=int, default=0, metavar="N",
                         help="append N bytes of FIFO padding after the end of image")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
-    parser.add_argument("--secrets-file", type=Path, default=camera_secrets.DEFAULT_FILE,
+    parser.add_argument("--secrets-file", type=Path,
                         help="sign with its secret in this file (default: var/secrets.json)")
+    parser.add_argument("--stack-file", type=Path, default=localstack.DEFAULT_STATE_FILE,
+                        help="how to reach the running `make run` (default: var/stack.json)")
     parser.add_argument("--secret", metavar="HEX", help="sign with this secret (64 hex digits)")
     parser.add_argument("--counter", type=int, help="the freshness counter (default: the next one)")
     parser.set_defaults(func=main)
@@ -98,6 +100,16 @@ def main(args: argparse.Namespace) -> int:
         sys.exit(f"post: {error}")
     if args.pad < 0:
         sys.exit("post: --pad must not be negative")
+    if args.url is None:  # to the running local stack, as its demo camera
+        stack = localstack.running_stack(args.stack_file)
+        if stack is None:
+            sys.exit(f"post: no `make run` is running ({args.stack_file} names none): start it, "
+                     "or say where to post with --url")
+        args.url = f"{stack['api_url']}/frames"
+        args.camera = args.camera or stack["camera"]
+        args.secrets_file = args.secrets_file or Path(stack["secrets_file"])
+    args.camera = args.camera or "default"
+    args.secrets_file = args.secrets_file or camera_secrets.DEFAULT_FILE
     body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad)
     try:
         authorization = camera_secrets.sign_as_camera(

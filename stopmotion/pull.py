@@ -147,7 +147,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--endpoint-url", default=os.environ.get("AWS_ENDPOINT_URL_S3"),
                         help="S3 endpoint (default: $AWS_ENDPOINT_URL_S3, else AWS)")
     parser.add_argument("--local", action="store_true",
-                        help="the `make run` stack: its S3 server on 127.0.0.1:9000, bucket, keys")
+                        help="the running `make run`: its S3 server, bucket and keys")
+    parser.add_argument("--stack-file", type=Path, default=localstack.DEFAULT_STATE_FILE,
+                        help="how to reach the running `make run` (default: var/stack.json)")
     parser.add_argument("--workers", type=int, default=16, help="parallel downloads (default 16)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=main)
@@ -155,7 +157,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     if args.local:
-        args.endpoint_url = args.endpoint_url or "http://127.0.0.1:9000"
+        stack = localstack.running_stack(args.stack_file) or {}
+        args.endpoint_url = args.endpoint_url or stack.get("s3_endpoint")
+        if not args.endpoint_url:
+            sys.exit(f"pull: --local: no `make run` is running ({args.stack_file} names none): "
+                     "start it, or give --endpoint-url")
         args.bucket = args.bucket or localstack.stage_bucket()
     if not args.bucket:
         sys.exit("pull: name the bucket with --bucket or FRAMES_BUCKET (or use --local)")

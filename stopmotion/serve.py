@@ -3,14 +3,16 @@
 import argparse
 import os
 import signal
+import sys
 from pathlib import Path
 
 from chalicelib.auth import parse_camera
 from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
-from stopmotion.camera import ensure_local, sign_as_camera
-from stopmotion.localstack import PROJECT_DIR, LocalStack
+from stopmotion.camera import DEMO_CAMERA, ensure_local, sign_as_camera
+from stopmotion.localstack import DEFAULT_STATE_FILE, PROJECT_DIR, LocalStack, StackError
 
 SAMPLE = PROJECT_DIR / "samples" / "frame.jpg"
+MAX_RESTARTS = 3  # of a server that dies while serving, in one `make run`
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,15 +36,15 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def instructions(stack: LocalStack, camera: str = "demo") -> str:
+def instructions(stack: LocalStack, camera: str = DEMO_CAMERA) -> str:
     """What to do with the running stack: where frames land and the commands to try."""
     _, viewer_token = ensure_local(stack.secrets_file, camera)
     sample = SAMPLE.read_bytes()
     authorization = sign_as_camera(camera, sample, stack.secrets_file)
     counter = parse_camera(authorization).counter
-    post_options = f" --url {stack.api_url}/frames"
-    if stack.secrets_file != DEFAULT_SECRETS:
-        post_options += f" --secrets-file {_shown(stack.secrets_file)}"
+    # post and pull find this stack through its state file: name it only when not the default
+    stack_option = ("" if stack.state_file == DEFAULT_STATE_FILE
+                    else f" --stack-file {_shown(stack.state_file)}")
     return (
         f"\nIngest API  {stack.api_url}   (S3 server {stack.s3_endpoint}, bucket {stack.bucket})\n"
         f"Frames land in {_shown(stack.data_dir / stack.bucket / 'frames')}/"
@@ -54,7 +56,9 @@ def instructions(stack: LocalStack, camera: str = "demo") -> str:
         f"-H 'Authorization: {authorization}' "
         f"--data-binary @{_shown(SAMPLE)} {stack.api_url}/frames\n\n"
         "Post any JPEG as that camera, signed with the next counter:\n"
-        f"  .venv/bin/stopmotion post {_shown(SAMPLE)} --camera {camera}{post_options}\n\n"
+        f"  .venv/bin/stopmotion post {_shown(SAMPLE)}{stack_option}\n\n"
+        "Copy the frames into a folder:\n"
+        f"  .venv/bin/stopmotion pull film/ --local{stack_option}\n\n"
         "A board posting here gets an id and secret of its own (its EEPROM counter must not\n"
         "share a counter space with the demo camera); this prints its config.h lines:\n"
         f"  .venv/bin/stopmotion camera add <board-id>"
@@ -62,6 +66,8 @@ def instructions(stack: LocalStack, camera: str = "demo") -> str:
            else "")
         + "\n\nList the frames (reads need the viewer token):\n"
         f"  curl -sS -H 'Authorization: Bearer {viewer_token}' {stack.api_url}/frames\n\n"
+        f"Watch them in a browser: {stack.api_url}/preview\n"
+        f"(it asks for a password: any user name, and the viewer token {viewer_token})\n\n"
         "Ctrl-C stops both servers.\n"
     )
 
@@ -73,9 +79,18 @@ def serve(args: argparse.Namespace) -> int:
     try:
         with LocalStack(args.data_dir, args.port, args.s3_port) as stack:
             print(instructions(stack), flush=True)
-            status = stack.wait()
-            print(f"a server exited with status {status}; stopping")
-            return 1
+            for restart in range(1, MAX_RESTARTS + 1):
+                died = stack.wait()
+                print(f"{died.name} exited with status {died.process.returncode}; restarting it "
+                      f"({restart} of {MAX_RESTARTS}){died.last_output()}", flush=True)
+                stack.launch(died)
+                print(f"{died.name} is back", flush=True)
+            died = stack.wait()
+            raise StackError(f"{died.name} exited with status {died.process.returncode} after "
+                             f"{MAX_RESTARTS} restarts; stopping{died.last_output()}")
+    except StackError as error:
+        print(f"stopmotion serve: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nstopped")
         return 0

@@ -101,7 +101,7 @@ def test_storage_down_gives_503_and_stores_nothing(tmp_path):
     with LocalStack(tmp_path / "data", log_file=tmp_path / "stack.log") as stack:
         cameras_for(stack)  # camera_post signs for this stack too
         assert camera_post(stack.api_url, GOOD, camera="down")[0] == 201
-        s3_server = stack.processes[0]
+        s3_server = stack.servers[0].process
         s3_server.terminate()
         s3_server.wait(5)
         status, headers, payload = camera_post(stack.api_url, GOOD, camera="down")

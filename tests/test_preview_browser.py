@@ -4,6 +4,7 @@ against the real local stack: frames posted as the camera posts them appear, scr
 import json
 import urllib.error
 import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,64 @@ def test_page_shows_scrubs_and_plays_the_frames(local_stack, posted, viewer_toke
             assert page.text_content("#caption").startswith("6 / 6")
             srcs = page.evaluate("[...document.querySelectorAll('#frame')].map(i => i.src)")
             assert "preview-a" in srcs[0]
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def open_page(playwright, url: str, **context_options):
+    """A page of the preview at url; returns it, its browser and the page errors it reports."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    page = browser.new_context(**context_options).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return page, browser, errors
+
+
+@pytest.mark.parametrize("address", ["token in the URL", "trailing slash"])
+def test_page_works_however_its_address_is_written(local_stack, posted, viewer_token, address):
+    host = local_stack.api_url.removeprefix("http://")
+    with sync_playwright() as playwright:
+        if address == "token in the URL":  # as a user may bookmark it; fetch() refuses such URLs
+            page, browser, errors = open_page(playwright, f"http://viewer:{viewer_token}@{host}/preview")
+        else:
+            page, browser, errors = open_page(
+                playwright, f"{local_stack.api_url}/preview/",
+                http_credentials={"username": "viewer", "password": viewer_token})
+        try:
+            page.wait_for_function("document.getElementById('status').textContent"
+                                   " !== 'Loading cameras...'")
+            assert "camera(s)" in page.text_content("#status"), page.text_content("#status")
+            page.click('.camera[data-camera="preview-a"]')
+            page.wait_for_function("document.getElementById('caption').textContent"
+                                   ".startsWith('1 / 6')")
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def test_the_time_range_is_utc_in_a_browser_of_another_zone(local_stack, posted, viewer_token):
+    status, _, body = get(f"{local_stack.api_url}/preview/frames?camera=preview-a", viewer_token)
+    times = [datetime.fromisoformat(frame["time"]) for frame in json.loads(body)["frames"]]
+    since = times[0].replace(second=0, microsecond=0)  # minutes, as the inputs show them
+    until = times[-1].replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with sync_playwright() as playwright:
+        page, browser, errors = open_page(
+            playwright, f"{local_stack.api_url}/preview", timezone_id="Asia/Tokyo",  # UTC+9
+            http_credentials={"username": "viewer", "password": viewer_token})
+        try:
+            page.click('.camera[data-camera="preview-a"]')
+            page.wait_for_function("document.getElementById('caption').textContent"
+                                   ".startsWith('1 / 6')")
+            for name in ("since", "until"):
+                assert "UTC" in page.text_content(f'label:has(#{name})')
+            page.fill("#since", since.strftime("%Y-%m-%dT%H:%M"))
+            page.fill("#until", until.strftime("%Y-%m-%dT%H:%M"))
+            page.evaluate("document.getElementById('caption').textContent = ''")
+            page.click("#load")
+            page.wait_for_function("document.getElementById('caption').textContent !== ''")
+            assert page.text_content("#caption").startswith("1 / 6"), page.text_content("#caption")
             assert errors == []
         finally:
             browser.close()
