@@ -2,6 +2,7 @@
 
 1. Runs the `hil` scenarios (pytest) and prints, per scenario, the simulator's wall time, the
    simulated time and the free SRAM at the worst moment (SRAM painted at reset, read back).
+   Before them: the firmware's flash and static RAM against the budgets (`make size`).
 2. Uploads an 800x600 frame at real SPI timing over a LAN-like link and over a 30 ms round trip,
    and prints throughput beside the physical ceiling (two SPI bytes of 1 us per JPEG byte), SPI
    bytes moved per JPEG byte, and the time from capture trigger to the stored frame.
@@ -86,6 +87,12 @@ def main() -> None:
         out = Path(tmp)
         elf = firmware.build(CONFIG, out / "build")
         heap_start = firmware.static_ram_end(elf)
+        sizes = subprocess.run(  # the Makefile owns the budgets and how they are counted
+            ["make", "-s", "-C", str(ROOT / "firmware"), "--no-print-directory",
+             f"CONFIG={CONFIG}", f"BUILD={out / 'build'}", "size"],
+            capture_output=True, text=True, check=True,
+        )
+        print(f"firmware ({CONFIG.relative_to(ROOT)}):\n{sizes.stdout.strip()}")
         rows = scenario_rows(out)
         scenario_row = "{:52} {:>7} {:>7} {:>14} {}".format
         print("\n" + scenario_row("scenario", "wall s", "sim s", "free SRAM min", ""))
