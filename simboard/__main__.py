@@ -90,7 +90,8 @@ def camera_for(args: argparse.Namespace) -> Camera:
     return Camera(
         frames, padding=args.padding, dummy_byte=args.dummy_byte,
         rewind_mask=REWIND_BITS[args.rewind_bit], fast_bus_fault=args.fast_bus_fault,
-        present=args.camera != "absent", sensor="silent" if args.camera == "silent-sensor" else "ok",
+        present=args.camera != "absent",
+        sensor="silent" if args.camera == "silent-sensor" else "ok",
         capture="never" if args.camera == "never-done" else "ok",
     )
 
