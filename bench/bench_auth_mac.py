@@ -1,6 +1,7 @@
 """What signing a frame costs the camera on the ATmega328P, measured two ways in simavr.
 
-1. Cycle counts: bench/auth_cycles.cpp with firmware/lib/auth (avr-g++ -Os, 16 MHz), scaled to frame
+1. Cycle counts: firmware/test/avr/auth_cycles.cpp with firmware/lib/auth (the firmware's flags,
+   16 MHz), scaled to frame
    sizes beside the time the same bytes take to cross SPI at the physical ceiling (two SPI bytes of
    1 us per JPEG byte).
 2. The real firmware on the simulated board (simboard): the ELF built with tests/hil/config.h, once
@@ -10,45 +11,20 @@
 """
 
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LIB = ROOT / "firmware" / "lib" / "auth"
+PROGRAM = ROOT / "firmware" / "test" / "avr" / "auth_cycles.cpp"
 F_CPU = 16_000_000
-SOURCES = ["sha256.cpp", "hmac_sha256.cpp", "request_signer.cpp"]
 
 
 def run_on_avr() -> dict[str, str]:
-    """The lines bench/auth_cycles.cpp prints in simavr, as {name: rest of the line}."""
-    with tempfile.TemporaryDirectory() as tmp:
-        elf = Path(tmp) / "auth_cycles.elf"
-        subprocess.run(
-            [
-                "avr-g++",
-                "-mmcu=atmega328p",
-                f"-DF_CPU={F_CPU}UL",
-                "-Os",
-                f"-I{LIB}",
-                f"-I{LIB.parent / 'pgm'}",
-                str(ROOT / "bench" / "auth_cycles.cpp"),
-                *(str(LIB / s) for s in SOURCES),
-                "-o",
-                str(elf),
-            ],
-            check=True,
-        )
-        out = subprocess.run(
-            ["simavr", "-m", "atmega328p", "-f", str(F_CPU), str(elf)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            timeout=120,
-        ).stdout
-    text = re.sub(r"\x1b\[[0-9;]*m", "", out).replace(
-        ".\n", "\n"
-    )  # simavr colours, shows \n as "."
+    """The lines firmware/test/avr/auth_cycles.cpp prints on the simulated AVR, {name: rest}."""
+    from simboard import sketch
+
+    text = sketch.run_program([PROGRAM], [LIB, LIB.parent / "pgm"])
     return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
 
 

@@ -128,3 +128,17 @@ class Core:
     def poke(self, address: int, data: bytes) -> None:
         for i, value in enumerate(data):
             self._data[address + i] = value
+
+
+def run_program(elf: Path, seconds: float = 30.0) -> str:
+    """Runs a bare program (its own main(), nothing on SPI or TWI) until it stops the CPU (sleep
+    with interrupts off) or `seconds` of simulated time pass; returns what it wrote on the UART."""
+    out = bytearray()
+    core = Core(elf, lambda mosi, selected, divider: 0xFF, lambda msg: -1, out.append,
+                lambda selected: None)
+    state = core._lib.sb_run(core._board, round(seconds * F_CPU))
+    # simavr 1.6 reports a sleep with interrupts off, the way such a program ends, as a crash too:
+    # the caller checks that the output is complete.
+    if state not in (CPU_DONE, CPU_CRASHED):
+        raise SimulatorError(f"{elf.name} still running after {seconds} simulated seconds")
+    return out.decode("latin-1")

@@ -15,6 +15,7 @@ import hashlib
 import os
 import shlex
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,3 +122,12 @@ def build(
     if result.returncode != 0:
         raise BuildError(f"linking {elf} failed:\n{result.stderr}")
     return elf
+
+
+def run_program(sources: list[Path], libraries: list[Path], seconds: float = 30.0) -> str:
+    """Builds a bare program (its own main(), talking only over the UART) in a temporary folder,
+    runs it on the simulated ATmega328P until it stops, and returns what it printed."""
+    from simboard.core import run_program as run_elf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return run_elf(build(sources, libraries, Path(tmp)), seconds)

@@ -4,6 +4,8 @@
 #include <avr/eeprom.h>
 #else
 #include <string.h>
+
+#include "eeprom_host.h"
 #endif
 
 namespace auth {
@@ -16,7 +18,7 @@ static void write_u32(uint16_t address, uint32_t value) {
   eeprom_update_dword(reinterpret_cast<uint32_t *>(address), value);
 }
 #else
-uint8_t host_eeprom[1024] = {};  // zero here; tests set 0xFF to model an erased chip
+uint8_t host_eeprom[kHostEepromBytes] = {};
 static uint32_t read_u32(uint16_t address) {
   uint32_t value;
   memcpy(&value, &host_eeprom[address], 4);

@@ -23,9 +23,4 @@ class FrameCounter {
   uint16_t base_;
 };
 
-#ifndef __AVR__
-// The host build's stand-in for the chip's 1 KB EEPROM (erased state 0xFF), for tests.
-extern uint8_t host_eeprom[1024];
-#endif
-
 }  // namespace auth

@@ -8,7 +8,6 @@
 namespace auth {
 namespace {
 
-const char kHex[] PROGMEM = "0123456789abcdef";
 const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";
 const char kCounter[] PROGMEM = ", Counter=";
 const char kSignature[] PROGMEM = ", Signature=";
@@ -22,7 +21,13 @@ void update_u32(HmacSha256 &mac, uint32_t value) {
   mac.update(digits, format_u32(digits, value));
 }
 
-char hex_digit(uint8_t nibble) { return char(pgm_read_byte(&kHex[nibble & 15])); }
+// Computed, not looked up in a PROGMEM table: avr-gcc 5.4's link-time optimiser merges a PROGMEM
+// string with an identical one in RAM and then pgm_read_byte() reads flash at the RAM address
+// (found by firmware/test/avr/auth_cycles.cpp, whose own hex table in RAM broke every signature).
+char hex_digit(uint8_t nibble) {
+  nibble &= 15;
+  return char(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+}
 
 // Appends text (from flash when in_flash) at out[*used], keeping room for the NUL.
 bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash) {

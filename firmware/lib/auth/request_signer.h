@@ -1,4 +1,5 @@
-// The camera's credential (issue 6): the signature over the request and the Authorization value.
+// The camera's credential: the signature over the request and the Authorization value (the
+// service's side: chalicelib/auth.py; test_native/test_auth.cpp checks both agree).
 //   string to sign = "SM1\n" METHOD "\n" PATH "\n" ID "\n" COUNTER "\n" CONTENT_LENGTH "\n" hex(SHA256(body))
 //   Authorization: SM1-HMAC-SHA256 Camera=<id>, Counter=<decimal>, Signature=<64 lowercase hex>
 // Strings whose names end in _P live in flash (PSTR/PROGMEM).

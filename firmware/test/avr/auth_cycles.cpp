@@ -1,4 +1,5 @@
-// Counts the ATmega328P cycles of the camera's MAC work (bench_auth_mac.py runs this in simavr):
+// Counts the ATmega328P cycles of the camera's MAC work on the AVR itself (simboard.core.run_program
+// runs it; bench_auth_mac.py prints the figures, tests/security checks the results against Python):
 // SHA-256 of a streamed body, byte by byte as the FIFO scan feeds it, and one request signature.
 // Timer1 runs at the CPU clock; overflows are counted. Prints "name bytes cycles" lines on the UART,
 // then the body's digest and the signature so the caller can check the AVR build against Python.
