@@ -37,7 +37,8 @@ def firmware_times(config: Path, out: Path, jpeg: bytes) -> dict[str, float]:
 
     elf = firmware.build(config, out)
     camera = Camera(jpeg, padding=8192)
-    with rig(elf, firmware.static_ram_end(elf), camera, free_port(), "frames.stopmotion.test") as (
+    host = firmware.settings(config).host
+    with rig(elf, firmware.static_ram_end(elf), camera, free_port(), host) as (
         board,
         _,
     ):
@@ -57,7 +58,8 @@ def firmware_times(config: Path, out: Path, jpeg: bytes) -> dict[str, float]:
 def firmware_table() -> None:
     from simboard.frames import photo_jpeg
 
-    config = ROOT / "tests" / "hil" / "config.h"
+    from simboard.firmware import HIL_CONFIG as config
+
     jpeg = photo_jpeg(800, 600, seed=1)
     with tempfile.TemporaryDirectory() as tmp:
         unsigned = Path(tmp) / "unsigned.h"

@@ -27,9 +27,8 @@ from stopmotion.camera import FileSecrets
 from stopmotion.localstack import LocalStack
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "tests" / "hil" / "config.h"
-HOST = "frames.stopmotion.test"
-CAMERA_ID = "hil-cam"
+CONFIG = firmware.HIL_CONFIG
+SETTINGS = firmware.settings(CONFIG)
 CEILING_KBS = 1e6 / 2 / 1000  # two SPI bytes per JPEG byte at 1 us each
 SRAM_GOAL = 512
 
@@ -60,7 +59,8 @@ def scenario_rows(out: Path) -> list[dict]:
 def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes, eeprom) -> dict:
     camera = Camera(jpeg, padding=8192)
     started = time.monotonic()
-    with rig(elf, heap_start, camera, stack.api_port, HOST, link=link, eeprom=eeprom) as (
+    with rig(elf, heap_start, camera, stack.api_port, SETTINGS.host, link=link,
+             eeprom=eeprom) as (
         board,
         proxy,
     ):
@@ -128,9 +128,7 @@ def main() -> None:
             )
         )
         with LocalStack(out / "stack", log_file=out / "stack.log") as stack:
-            FileSecrets(stack.secrets_file).set_camera(
-                CAMERA_ID, firmware.camera_secret(CONFIG), False
-            )
+            FileSecrets(stack.secrets_file).set_camera(SETTINGS.camera_id, SETTINGS.secret, False)
             eeprom = bytearray(b"\xff" * 1024)  # one board: its signed-request counter goes on
             for name, link, goal in (
                 ("LAN (0.3 ms RTT)", LAN, 250),

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The firmware configuration of the simulated board (short intervals and timeouts, a test key): the
+# HIL scenarios and the benches build with it and read what they need of it through settings().
+HIL_CONFIG = PROJECT_DIR / "tests" / "hil" / "config.h"
 
 
 def build(config: Path, out_dir: Path) -> Path:
@@ -52,9 +56,26 @@ def static_ram_end(elf: Path) -> int:
     raise KeyError(f"no end-of-static-RAM symbol in {elf}")
 
 
-def camera_secret(config: Path) -> bytes:
-    """The CONFIG_CAMERA_SECRET bytes ({0x.., ...}) of a config header."""
-    match = re.search(r"#define CONFIG_CAMERA_SECRET \{([^}]*)\}", config.read_text())
-    if not match or not match.group(1).strip():
-        raise ValueError(f"{config} sets no CONFIG_CAMERA_SECRET bytes")
-    return bytes(int(value, 16) for value in match.group(1).split(","))
+@dataclass(frozen=True)
+class Settings:
+    """What a configuration header sets that a harness needs to know."""
+
+    host: str  # CONFIG_HOST, the name the firmware resolves
+    camera_id: str  # CONFIG_CAMERA_ID, the camera it signs as
+    secret: bytes  # CONFIG_CAMERA_SECRET, empty when unset
+    interval_s: int  # CONFIG_INTERVAL_S
+
+
+def settings(config: Path) -> Settings:
+    """Reads the #define lines of a configuration header (firmware/include/config.example.h)."""
+    defines = dict(re.findall(r"^#define (CONFIG_\w+) (.+?)\s*$", config.read_text(), re.M))
+    try:
+        secret = defines["CONFIG_CAMERA_SECRET"].strip("{} ")
+        return Settings(
+            host=defines["CONFIG_HOST"].strip('"'),
+            camera_id=defines["CONFIG_CAMERA_ID"].strip('"'),
+            secret=bytes(int(value, 16) for value in secret.split(",")) if secret else b"",
+            interval_s=int(defines["CONFIG_INTERVAL_S"].rstrip("UL")),
+        )
+    except (KeyError, ValueError) as err:
+        raise ValueError(f"{config}: not a configuration header I can read ({err})") from None

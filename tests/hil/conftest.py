@@ -19,9 +19,9 @@ from simboard import firmware
 from simboard.rig import rig
 from stopmotion.camera import FileSecrets
 
-CONFIG = Path(__file__).with_name("config.h")
-CAMERA_ID = "hil-cam"  # must match CAMERA_ID in config.h
-HOST = "frames.stopmotion.test"  # must match the host in config.h
+CONFIG = firmware.HIL_CONFIG
+SETTINGS = firmware.settings(CONFIG)
+CAMERA_ID, HOST = SETTINGS.camera_id, SETTINGS.host
 SETTLE_S = 2.0
 
 
@@ -37,7 +37,7 @@ def hil_stack(local_stack):
     """The shared local stack, knowing the test camera's secret."""
     store = FileSecrets(local_stack.secrets_file)
     store.set_camera(
-        CAMERA_ID, firmware.camera_secret(CONFIG), replace=CAMERA_ID in store.load()["cameras"]
+        CAMERA_ID, SETTINGS.secret, replace=CAMERA_ID in store.load()["cameras"]
     )
     return local_stack
 

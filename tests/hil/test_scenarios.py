@@ -14,12 +14,12 @@ from simboard.arducam import Camera
 from simboard.frames import photo_jpeg
 from simboard.network import Faults
 from simboard.services import Dhcp, Dns
-from tests.hil.conftest import CAMERA_ID, uploaded
+from tests.hil.conftest import CAMERA_ID, SETTINGS, uploaded
 
 pytestmark = pytest.mark.hil
 
 JPEG = photo_jpeg(320, 240, seed=5)
-INTERVAL_S = 20  # CONFIG_INTERVAL_S in config.h
+INTERVAL_S = SETTINGS.interval_s
 BOOT_S = 30  # generous bound for boot + DHCP + DNS + first capture + upload
 
 
