@@ -6,7 +6,7 @@ import os
 from chalice import Chalice, Response
 
 from chalicelib import auth, catalog, ingest, keystore, metrics, naming, preview, upload
-from chalicelib.errors import BadRequest, IngestError
+from chalicelib.errors import IngestError
 from chalicelib.storage import FrameStore, make_client
 
 app = Chalice(app_name="stopmotion-ingest")
@@ -66,14 +66,12 @@ def post_frame():
 def list_frames():
     require_viewer()
     camera, since, until, limit = query("camera"), query("since"), query("until"), query("limit")
-    if limit is not None and not limit.isdigit():
-        raise BadRequest("limit must be a whole number")
     return catalog.list_frames(
         get_store(),
         camera=naming.camera_id(camera, "camera") if camera else None,
         since=naming.parse_time(since, "since") if since else None,
         until=naming.parse_time(until, "until") if until else None,
-        limit=int(limit) if limit else 100,
+        limit=catalog.parse_limit(limit) if limit else 100,
         cursor=query("cursor"),
     )
 

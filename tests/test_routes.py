@@ -227,6 +227,26 @@ def test_bad_list_parameters_get_400(client, params):
     assert status == 400 and answer["Code"] == "BadRequest"
 
 
+@pytest.mark.parametrize("params, says", [
+    ({"since": "9999-12-31T23:59:59-23:59"}, "since"),  # past year 9999 once in UTC
+    ({"until": "0001-01-01T00:00:00%2B23:59"}, "until"),  # before year 1 once in UTC
+    ({"limit": "%C2%B2"}, "limit"),  # a superscript two: str.isdigit() says yes, int() says no
+    ({"limit": "7" * 5000}, "limit"),  # more digits than int() converts
+    ({"limit": "0" * 5000 + "7"}, "limit"),
+])
+def test_list_parameters_python_cannot_convert_get_400(client, params, says):
+    status, answer = get(client, "/frames", **params)
+    assert (status, answer["Code"]) == (400, "BadRequest"), answer
+    assert answer["Message"].startswith(says)
+
+
+def test_a_since_before_the_year_1000_lists_from_the_first_frame(client, listed):
+    keys_a, _, _ = listed
+    for since in ("0999-01-01T00:00:00Z", "0001-01-01"):
+        status, answer = get(client, "/frames", camera="list-a", since=since)
+        assert status == 200 and [f["key"] for f in answer["frames"]] == keys_a, since
+
+
 def test_latest_gives_the_newest_frame_per_camera(client, listed):
     keys_a, keys_b, _ = listed
     status, answer = get(client, "/frames/latest")
