@@ -1,11 +1,18 @@
 """A signed camera upload to a stored frame: verify, claim the counter, store once."""
 
-from chalicelib import auth, ingest
+from datetime import timedelta
+
+from chalicelib import auth, ingest, naming
 from chalicelib.claims import Claims
 from chalicelib.keystore import KeyStore
 from chalicelib.storage import FrameStore
 
 PATH = "/frames"  # the route the camera signs (the API stage and CloudFront add no prefix here)
+# How long after its claim a missing frame may still be written by a retry of its upload: the
+# firmware starts no retry later than CONFIG_RETRY_BUDGET_S (30 min) after the first attempt, and
+# 5 min more covers that attempt's send and answer. A frame missing past this was deleted on
+# purpose (by its owner or the retention rule), and a replay of its upload must not restore it.
+RETRY_HORIZON = timedelta(minutes=35)
 
 
 def receive(
@@ -28,7 +35,14 @@ def receive(
             credential.camera, auth.key_id(secret), credential.counter, body_sha256, new_key
         )
         fresh = claimed.fresh
-        return claimed.key, fresh or not store.exists(claimed.key)
+        if fresh or store.exists(claimed.key):
+            return claimed.key, fresh
+        # The frame the claim names is missing: a crash between claim and frame, or a deletion.
+        if naming.parse_key(new_key).time - naming.parse_key(claimed.key).time > RETRY_HORIZON:
+            raise auth.Replayed(
+                f"counter {credential.counter} was used for a frame that has since been deleted"
+            )
+        return claimed.key, True
 
     facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim)
     return facts, 201 if fresh else 200
