@@ -5,7 +5,7 @@ import os
 
 from chalice import Chalice, Response
 
-from chalicelib import auth, catalog, ingest, keystore, metrics, naming, preview, upload
+from chalicelib import auth, catalog, ingest, keystore, naming, preview, upload
 from chalicelib.errors import IngestError
 from chalicelib.storage import FrameStore, make_client
 
@@ -57,8 +57,6 @@ def post_frame():
         get_store(), get_keys(), request.headers.get("authorization"), request.raw_body,
         max_frame_bytes(),
     )
-    if status == 201:
-        metrics.record_frame_stored(stored["camera"], stored["key"])
     return Response(body=stored, status_code=status)
 
 

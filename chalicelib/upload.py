@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from chalicelib import auth, ingest, naming
+from chalicelib import auth, ingest, metrics, naming
 from chalicelib.claims import Claims
 from chalicelib.keystore import KeyStore
 from chalicelib.storage import FrameStore
@@ -20,6 +20,8 @@ def receive(
 ) -> tuple[dict, int]:
     """Stores a signed frame once; returns (what the camera is told, 201 new or 200 retry).
 
+    Every frame written, a retry's that completes one included, logs the FramesStored metric.
+
     Raises auth errors (401/403) before anything is written, ingest errors (413/422) before the
     counter is claimed, and StorageUnavailable (503) when S3 fails; a retry after a 503 is safe.
     """
@@ -27,15 +29,16 @@ def receive(
     secret = keys.camera_secret(credential.camera)
     body_sha256 = auth.verify_camera(credential, secret, "POST", PATH, body)
     claims = Claims(store.client, store.bucket)
-    fresh = True
+    fresh = written = True
 
     def claim(new_key: str) -> tuple[str, bool]:
-        nonlocal fresh
+        nonlocal fresh, written
         claimed = claims.claim(
             credential.camera, auth.key_id(secret), credential.counter, body_sha256, new_key
         )
         fresh = claimed.fresh
         if fresh or store.exists(claimed.key):
+            written = fresh
             return claimed.key, fresh
         # The frame the claim names is missing: a crash between claim and frame, or a deletion.
         if naming.parse_key(new_key).time - naming.parse_key(claimed.key).time > RETRY_HORIZON:
@@ -45,4 +48,6 @@ def receive(
         return claimed.key, True
 
     facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim)
+    if written:
+        metrics.record_frame_stored(facts["camera"], facts["key"])
     return facts, 201 if fresh else 200

@@ -9,7 +9,7 @@ import pytest
 from chalice.test import Client
 
 import app
-from chalicelib import auth, naming, upload
+from chalicelib import auth, metrics, naming, upload
 from chalicelib.claims import Claims
 from stopmotion.camera import FileSecrets, new_camera_secret
 from tests.conftest import cameras_for, make_jpeg
@@ -142,6 +142,25 @@ def test_a_retry_within_the_horizon_completes_a_frame_the_crash_left_unwritten(
     response = post(client, FRAME, cameras.authorization("auth-crashed", FRAME, counter=4))
     assert response.status_code == 200 and response.json_body["key"] == key
     assert frames("auth-crashed") == [key]
+
+
+def metric_keys(capsys, camera):
+    """The keys of the FramesStored metric lines the service printed for camera."""
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+             if line.startswith('{"_aws"')]
+    return [doc["key"] for doc in lines if doc[metrics.DIMENSION] == camera]
+
+
+def test_a_retry_that_completes_a_frame_counts_it_for_the_silence_alarm(
+    client, cameras, local_stack, capsys
+):
+    key = claimed_earlier(local_stack, cameras, "auth-counted", FRAME, 1, timedelta(minutes=1))
+    capsys.readouterr()
+    assert post(client, FRAME, cameras.authorization("auth-counted", FRAME, counter=1)).json_body[
+        "key"] == key
+    assert metric_keys(capsys, "auth-counted") == [key]
+    post(client, FRAME, cameras.authorization("auth-counted", FRAME, counter=1))
+    assert metric_keys(capsys, "auth-counted") == []  # a retry of a stored frame stores nothing
 
 
 @pytest.mark.parametrize("forge", ["signature", "camera", "counter", "body", "secret"])
