@@ -33,7 +33,7 @@ def stored_file(stack: LocalStack, key: str) -> bytes:
 def test_a_posted_frame_is_stored_byte_for_byte(local_stack, body, repairs):
     status, headers, payload = camera_post(local_stack.api_url, body, camera="integ")
     assert status == 201, payload
-    assert headers["content-type"] == "application/json"
+    assert headers["content-type"] == "application/json" and payload.endswith(b"}\n")
     answer = json.loads(payload)
     assert answer["repairs"] == repairs
     assert answer["bytes"] == len(GOOD) and (answer["width"], answer["height"]) == (800, 600)
@@ -80,7 +80,7 @@ def test_refused_bodies_leave_nothing_behind(local_stack, body, content_type, st
     got, _, payload = camera_post(local_stack.api_url, body, camera="integ-refused",
                                   content_type=content_type)
     assert got == status
-    assert json.loads(payload)["Code"] == code
+    assert json.loads(payload)["Code"] == code and payload.endswith(b"}\n")
     assert frames_of(local_stack, "integ-refused") == []
 
 

@@ -113,6 +113,20 @@ def test_a_signature_over_the_declared_length_is_checked_against_what_arrived(lo
     assert stored(local_stack, "edge-lie") == []
 
 
+def test_a_chunked_upload_is_told_to_send_a_content_length(local_stack, cameras):
+    """chalice local reads no body without a Content-Length (API Gateway wants one too): the
+    client hears that, not a 403 for a signature over the empty body it was handed."""
+    authorization = cameras.authorization("edge-chunked", FRAME)
+    head = [line for line in post_head(len(FRAME), f"Authorization: {authorization}")
+            if not line.startswith("Content-Length")]
+    head.insert(-1, "Transfer-Encoding: chunked")
+    chunked = f"{len(FRAME):x}\r\n".encode() + FRAME + b"\r\n0\r\n\r\n"
+    status, body = raw(local_stack, head, chunked)
+    assert (status, body["Code"]) == (411, "LengthRequired"), (status, body)
+    assert "Content-Length" in body["Message"]
+    assert stored(local_stack, "edge-chunked") == []
+
+
 def test_repeated_authorization_header(local_stack, cameras):
     good = cameras.authorization("edge-twice", FRAME)
     for pair in ([good, "Bearer nonsense"], ["Bearer nonsense", good], [good, good]):
