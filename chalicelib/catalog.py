@@ -11,6 +11,15 @@ from chalicelib.errors import BadRequest
 from chalicelib.storage import FrameStore
 
 MAX_LIMIT = 1000
+LIMIT_RULE = f"limit must be a whole number from 1 to {MAX_LIMIT}"
+
+
+def parse_limit(text: str) -> int:
+    """The limit query parameter as a number: ASCII digits only (str.isdigit also takes '²',
+    which int() refuses), and no more of them than MAX_LIMIT has (int() refuses thousands)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_LIMIT)):
+        raise BadRequest(LIMIT_RULE)
+    return int(text)
 
 
 def _entry(name: naming.FrameName, size: int) -> dict:
@@ -27,7 +36,7 @@ def list_frames(
 ) -> dict:
     """Frames with since <= time < until, by camera then time; "cursor" fetches the next page."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise BadRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        raise BadRequest(LIMIT_RULE)
     prefix = naming.camera_prefix(camera) if camera else naming.ROOT
     start_after = naming.time_prefix(camera, since) if camera and since else ""
     if cursor:

@@ -25,6 +25,12 @@ class BadRequest(IngestError):
     """A query parameter or header is malformed; retrying the same request fails again."""
 
 
+class LengthRequired(IngestError):
+    """The body came without a Content-Length (chunked): it cannot be read whole, nor signed."""
+
+    status = 411
+
+
 class NotAJpeg(IngestError):
     """The body holds no usable JPEG (empty, no start of image, no frame header); nothing stored."""
 

@@ -6,7 +6,9 @@ payload cannot end the image early. Entropy-coded scan data is searched for the 
 """
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from chalicelib.errors import NotAJpeg
 
@@ -52,12 +54,38 @@ class Jpeg:
         return b"".join(self.parts)
 
 
+class _Walk(NamedTuple):
+    end: int  # just past the EOI, or where the intact part of a cut or damaged image ends
+    width: int
+    height: int
+    truncated: bool  # the EOI has to be appended at end
+
+
 def repair(body: bytes) -> Jpeg:
-    """Returns the JPEG found in body, repaired; raises NotAJpeg when there is none."""
+    """Returns the JPEG found in body, repaired; raises NotAJpeg when there is none.
+
+    The JPEG starts at the first start of image (SOI) from which the segments lead to image data,
+    whatever the junk before it holds; an SOI in that junk may start a walk that swallows the real
+    SOI in a segment's payload and reaches the same end, so of the starts that reach the end the
+    first one reached, the last is the image. Starts past that end are in the FIFO padding.
+    """
     if not body:
         raise NotAJpeg("the body is empty")
-    prefix, soi, repairs = _find_start(body)
-    end, width, height, truncated = _walk(body, soi + 2 - len(prefix))
+    found, first, refusal = None, None, None
+    for start in _starts(body):
+        if first and start[1] >= first.end:
+            break
+        try:
+            walk = _walk(body, start[1] + 2 - len(start[0]))
+        except NotAJpeg as error:
+            refusal = refusal or error  # why the first start failed is what the client is told
+            continue
+        first = first or walk
+        if (walk.end, walk.truncated) == (first.end, first.truncated):
+            found = start, walk
+    if found is None:
+        raise refusal or NotAJpeg("no JPEG start-of-image marker (FF D8) in the body")
+    (prefix, soi, repairs), (end, width, height, truncated) = found
     suffix = b""
     if truncated:
         suffix = EOI
@@ -70,19 +98,20 @@ def repair(body: bytes) -> Jpeg:
     return Jpeg(parts, width, height, tuple(repairs))
 
 
-def _find_start(body: bytes) -> tuple[bytes, int, list[str]]:
-    """Returns (bytes to prepend, offset of the SOI in body, repairs so far)."""
+def _starts(body: bytes) -> Iterator[tuple[bytes, int, list[str]]]:
+    """Each possible start of image in order: (bytes to prepend, offset of the SOI in body,
+    repairs so far)."""
     if body.startswith(b"\xff\xd8"):
-        return b"", 0, []
-    if body.startswith(b"\xd8\xff"):
-        return b"\xff", 0, [MISSING_LEADING_FF]
-    soi = body.find(b"\xff\xd8\xff")
-    if soi < 0:
-        raise NotAJpeg("no JPEG start-of-image marker (FF D8) in the body")
-    return b"", soi, [JUNK_BEFORE_SOI]
+        yield b"", 0, []
+    elif body.startswith(b"\xd8\xff"):
+        yield b"\xff", 0, [MISSING_LEADING_FF]
+    soi = body.find(b"\xff\xd8\xff", 1)
+    while soi >= 0:
+        yield b"", soi, [JUNK_BEFORE_SOI]
+        soi = body.find(b"\xff\xd8\xff", soi + 1)
 
 
-def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
+def _walk(body: bytes, pos: int) -> _Walk:
     """Walks the segments after the SOI; returns (end, width, height, truncated).
 
     end is the offset just past the EOI or, for an image that is cut short or damaged after
@@ -105,7 +134,7 @@ def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
         if marker == 0xD9:
             if not scanned:
                 raise NotAJpeg("the image ends before any image data")
-            return pos, width, height, False
+            return _Walk(pos, width, height, False)
         if marker in STANDALONE_MARKERS:
             continue
         if marker < 0xC0 or marker == 0xD8:  # stuffing, reserved codes, a second SOI
@@ -129,11 +158,11 @@ def _walk(body: bytes, pos: int) -> tuple[int, int, int, bool]:
                 end = size
                 while end > pos and body[end - 1] == 0xFF:  # half a marker or stuffed byte
                     end -= 1
-                return end, width, height, True
+                return _Walk(end, width, height, True)
             pos = found.start()
     if not scanned:
         raise NotAJpeg(problem or "the body ends before any image data (no frame header or scan)")
-    return segment_start, width, height, True
+    return _Walk(segment_start, width, height, True)
 
 
 def _dimensions(body: bytes, pos: int, length: int) -> tuple[int, int]:

@@ -121,9 +121,9 @@ def from_env(environ=os.environ, ssm_client=None) -> KeyStore:
         return KeyStore(lambda: read_file(path), version=mtime)
     if environ.get("SECRETS_SSM_PATH"):
         if ssm_client is None:
-            import boto3
+            from chalicelib import aws
 
-            ssm_client = boto3.client("ssm")
+            ssm_client = aws.client("ssm")
         return KeyStore(lambda: read_ssm(ssm_client, environ["SECRETS_SSM_PATH"]))
 
     def unconfigured() -> Secrets:

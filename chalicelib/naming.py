@@ -42,7 +42,9 @@ def camera_prefix(camera: str) -> str:
 def time_prefix(camera: str, time: datetime) -> str:
     """The start of every key of this camera at this millisecond; sorts before them all."""
     time = time.astimezone(UTC)
-    return f"{camera_prefix(camera)}{time:%Y/%m/%d/%Y%m%dT%H%M%S}.{time.microsecond // 1000:03d}Z"
+    year = f"{time.year:04d}"  # strftime's %Y gives 999, which sorts after 2026
+    day, stamp = f"{time:%m/%d}", f"{time:%m%dT%H%M%S}.{time.microsecond // 1000:03d}Z"
+    return f"{camera_prefix(camera)}{year}/{day}/{year}{stamp}"
 
 
 def frame_key(camera: str, received: datetime) -> str:
@@ -65,7 +67,10 @@ def parse_time(text: str, name: str) -> datetime:
         time = datetime.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"{name} must be an ISO-8601 time, e.g. 2026-11-24T06:00:00Z") from None
-    return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
+    try:
+        return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        raise BadRequest(f"{name} must lie between the years 1 and 9999 in UTC") from None
 
 
 def iso(time: datetime) -> str:

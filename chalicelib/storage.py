@@ -4,27 +4,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib import aws
 from chalicelib.errors import StorageUnavailable
 from chalicelib.parts import PartsReader
 
-# Three tries of at most 2 s to connect and 5 s to answer, plus standard backoff, end well
-# within API Gateway's 29 s: a stuck S3 call becomes a 503 the camera retries, not a 504.
-# SigV4 for the preview's presigned links too (newer buckets refuse the older scheme).
-CLIENT_CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=5,
-    retries={"mode": "standard", "total_max_attempts": 3},
-    signature_version="s3v4",
-)
-
 
 def make_client() -> Any:
-    """An S3 client; boto3 reads the region, credentials and AWS_ENDPOINT_URL_S3 from the env."""
-    return boto3.session.Session().client("s3", config=CLIENT_CONFIG)
+    """An S3 client bound by aws.CONFIG; SigV4 for the preview's presigned links too (newer
+    buckets refuse the older scheme)."""
+    return aws.client("s3", signature_version="s3v4")
 
 
 @contextmanager

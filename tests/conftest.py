@@ -26,6 +26,16 @@ def local_stack(tmp_path_factory):
         yield stack
 
 
+@pytest.fixture
+def frozen_server():
+    """http://127.0.0.1:<port> of a server that accepts connections and never answers (the
+    kernel completes the handshake for a listening socket nobody reads): S3 or SSM frozen."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
 class SignedCameras:
     """Signs as cameras do: each camera id gets a secret in the stack's secrets file on first use
     (the service rereads the file when it changes) and a counter that rises by one per request."""

@@ -3,12 +3,16 @@
 import hashlib
 import io
 import json
+import os
+import signal
+import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from chalicelib import aws
 from stopmotion.localstack import LocalStack
 from tests.conftest import camera_post, cameras_for, make_jpeg
 
@@ -33,7 +37,7 @@ def stored_file(stack: LocalStack, key: str) -> bytes:
 def test_a_posted_frame_is_stored_byte_for_byte(local_stack, body, repairs):
     status, headers, payload = camera_post(local_stack.api_url, body, camera="integ")
     assert status == 201, payload
-    assert headers["content-type"] == "application/json"
+    assert headers["content-type"] == "application/json" and payload.endswith(b"}\n")
     answer = json.loads(payload)
     assert answer["repairs"] == repairs
     assert answer["bytes"] == len(GOOD) and (answer["width"], answer["height"]) == (800, 600)
@@ -80,7 +84,7 @@ def test_refused_bodies_leave_nothing_behind(local_stack, body, content_type, st
     got, _, payload = camera_post(local_stack.api_url, body, camera="integ-refused",
                                   content_type=content_type)
     assert got == status
-    assert json.loads(payload)["Code"] == code
+    assert json.loads(payload)["Code"] == code and payload.endswith(b"}\n")
     assert frames_of(local_stack, "integ-refused") == []
 
 
@@ -114,3 +118,42 @@ def test_storage_down_gives_503_and_stores_nothing(tmp_path):
         except urllib.error.HTTPError as err:
             assert err.code == 503
         assert len(frames_of(stack, "down")) == 1
+
+
+def answered_in_time(stack: LocalStack, camera: str) -> tuple[int, dict, bytes]:
+    """POSTs GOOD as camera; the answer, which must come within the service's budget."""
+    start = time.monotonic()
+    answer = camera_post(stack.api_url, GOOD, camera=camera, timeout=60)
+    elapsed = time.monotonic() - start
+    assert elapsed < aws.ANSWER_WITHIN_S, f"answered after {elapsed:.1f} s"
+    return answer
+
+
+def test_frozen_storage_gives_503_within_the_budget(tmp_path):
+    """rclone stopped (SIGSTOP): its socket still takes connections and never answers."""
+    with LocalStack(tmp_path / "data", log_file=tmp_path / "stack.log") as stack:
+        cameras_for(stack)
+        s3_server = stack.processes[0]
+        os.kill(s3_server.pid, signal.SIGSTOP)
+        try:
+            status, headers, payload = answered_in_time(stack, "frozen")
+            assert (status, json.loads(payload)["Code"]) == (503, "StorageUnavailable")
+            assert int(headers["retry-after"]) > 0
+            start = time.monotonic()
+            with pytest.raises(urllib.error.HTTPError) as health:
+                urllib.request.urlopen(f"{stack.api_url}/health", timeout=60)
+            assert health.value.code == 503 and time.monotonic() - start < aws.ANSWER_WITHIN_S
+        finally:
+            os.kill(s3_server.pid, signal.SIGCONT)
+        assert frames_of(stack, "frozen") == []
+
+
+def test_a_frozen_secret_store_gives_503_within_the_budget(tmp_path, frozen_server):
+    """Camera secrets from SSM (as deployed), whose endpoint takes the request and never answers."""
+    ssm = {"SECRETS_FILE": "", "SECRETS_SSM_PATH": "/stopmotion/test",
+           "AWS_ENDPOINT_URL_SSM": frozen_server}
+    with LocalStack(tmp_path / "data", log_file=tmp_path / "stack.log", env=ssm) as stack:
+        cameras_for(stack)  # signs with a secret the service cannot read: it asks SSM first
+        status, headers, payload = answered_in_time(stack, "frozen-ssm")
+        assert (status, json.loads(payload)["Code"]) == (503, "SecretsUnavailable")
+        assert int(headers["retry-after"]) > 0

@@ -125,8 +125,34 @@ def test_a_frame_over_the_limit_gets_413(client, s3, local_stack, monkeypatch):
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json", "image/png"])
-def test_a_wrong_media_type_gets_415(client, content_type):
-    assert post(client, make_jpeg(), content_type=content_type).status_code == 415
+def test_a_wrong_media_type_gets_415_that_names_the_accepted_types(client, content_type):
+    response = post(client, make_jpeg(), content_type=content_type)
+    assert response.status_code == 415
+    assert all(accepted in response.json_body["Message"] for accepted in app.FRAME_TYPES)
+
+
+@pytest.mark.parametrize("request_", [
+    "post 201", "post 415", "post 422", "post 401", "put 405", "get /frames", "get /frames 400",
+    "get /frames 401", "get /frames/latest", "get /health",
+])
+def test_every_json_answer_ends_with_a_newline(client, request_):
+    """So that a terminal prompt (curl) starts on a line of its own, whatever the answer."""
+    method, *rest = request_.split()
+    frame = make_jpeg(seed=len(request_))
+    if method == "post":
+        content_type = "text/plain" if rest == ["415"] else "image/jpeg"
+        camera = None if rest == ["401"] else "routes-newline"
+        response = post(client, b"junk" if rest == ["422"] else frame, camera, content_type)
+    elif method == "put":
+        response = client.http.put("/frames", headers={"Content-Type": "image/jpeg"}, body=frame)
+    else:
+        path, *status = rest
+        viewer = {} if status == ["401"] else client.cameras.viewer()
+        response = client.http.get(path + ("?limit=x" if status == ["400"] else ""),
+                                   headers=viewer)
+    assert response.body.endswith(b"\n"), response.body
+    assert response.headers["Content-Type"] == "application/json"
+    json.loads(response.body)
 
 
 def test_health_says_storage_is_reachable(client, local_stack):
@@ -225,6 +251,26 @@ def test_all_cameras_are_listed_with_a_time_filter(client, listed):
 def test_bad_list_parameters_get_400(client, params):
     status, answer = get(client, "/frames", **params)
     assert status == 400 and answer["Code"] == "BadRequest"
+
+
+@pytest.mark.parametrize("params, says", [
+    ({"since": "9999-12-31T23:59:59-23:59"}, "since"),  # past year 9999 once in UTC
+    ({"until": "0001-01-01T00:00:00%2B23:59"}, "until"),  # before year 1 once in UTC
+    ({"limit": "%C2%B2"}, "limit"),  # a superscript two: str.isdigit() says yes, int() says no
+    ({"limit": "7" * 5000}, "limit"),  # more digits than int() converts
+    ({"limit": "0" * 5000 + "7"}, "limit"),
+])
+def test_list_parameters_python_cannot_convert_get_400(client, params, says):
+    status, answer = get(client, "/frames", **params)
+    assert (status, answer["Code"]) == (400, "BadRequest"), answer
+    assert answer["Message"].startswith(says)
+
+
+def test_a_since_before_the_year_1000_lists_from_the_first_frame(client, listed):
+    keys_a, _, _ = listed
+    for since in ("0999-01-01T00:00:00Z", "0001-01-01"):
+        status, answer = get(client, "/frames", camera="list-a", since=since)
+        assert status == 200 and [f["key"] for f in answer["frames"]] == keys_a, since
 
 
 def test_latest_gives_the_newest_frame_per_camera(client, listed):

@@ -79,9 +79,10 @@ def test_a_damaged_claim_refuses_the_counter(claims, s3, camera, body):
         claims.claim(camera, "k1", 3, "aa", K1)
 
 
-def test_a_racing_claim_loses_where_the_server_honours_if_none_match(monkeypatch):
-    """moto, like S3, refuses a second create of one claim (rclone would overwrite it), while
-    frames written through the same client stay ordinary PUTs."""
+@pytest.fixture
+def honouring_s3(monkeypatch):
+    """A factory of S3 clients on moto, which, like S3 and unlike rclone, refuses a second
+    create of one object (If-None-Match: *); the bucket 'frames' exists."""
     boto3 = pytest.importorskip("boto3")
     from moto import mock_aws
 
@@ -89,13 +90,46 @@ def test_a_racing_claim_loses_where_the_server_honours_if_none_match(monkeypatch
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(name, "testing")
     with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="frames")
-        claims = Claims(s3, "frames")
-        name = claim_key("racer", "k1", 1)
-        assert claims._create(name, {"key": K1, "sha256": "aa"})
-        assert not claims._create(name, {"key": K2, "sha256": "bb"})
-        assert b'"aa"' in s3.get_object(Bucket="frames", Key=name)["Body"].read()
-        s3.put_object(Bucket="frames", Key=K1, Body=b"first")
-        s3.put_object(Bucket="frames", Key=K1, Body=b"second")
-        assert s3.get_object(Bucket="frames", Key=K1)["Body"].read() == b"second"
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="frames")
+        yield lambda: boto3.client("s3", region_name="us-east-1")
+
+
+def test_a_second_create_of_a_claim_is_refused_but_frames_are_overwritten(honouring_s3):
+    """The create-only header goes on claims only: frames through the same client stay PUTs."""
+    s3 = honouring_s3()
+    claims = Claims(s3, "frames")
+    name = claim_key("racer", "k1", 1)
+    assert claims._create(name, {"key": K1, "sha256": "aa"})
+    assert not claims._create(name, {"key": K2, "sha256": "bb"})
+    assert b'"aa"' in s3.get_object(Bucket="frames", Key=name)["Body"].read()
+    s3.put_object(Bucket="frames", Key=K1, Body=b"first")
+    s3.put_object(Bucket="frames", Key=K1, Body=b"second")
+    assert s3.get_object(Bucket="frames", Key=K1)["Body"].read() == b"second"
+
+
+def race(honouring_s3, rival_sha256: str):
+    """Two requests with one counter: the rival's claim() runs to the end between this one's
+    check (no claim yet) and its write. Returns (the rival's claim, this one's claim())."""
+    mine, theirs = honouring_s3(), honouring_s3()  # two Lambda containers, two clients
+    rival = []
+
+    def rival_claims_first(params, **_):
+        if params["Key"] == claim_key("racer", "k1", 7) and not rival:
+            rival.append(Claims(theirs, "frames").claim("racer", "k1", 7, rival_sha256, K1))
+
+    mine.meta.events.register("before-parameter-build.s3.PutObject", rival_claims_first)
+    claimed = Claims(mine, "frames").claim("racer", "k1", 7, "aa", K2)
+    assert rival, "the rival never ran: this claim wrote without checking first?"
+    return rival[0], claimed
+
+
+def test_the_same_body_racing_itself_gets_the_winners_key(honouring_s3):
+    """A camera retry that overtakes its first attempt: one frame key, and only one is fresh."""
+    won, lost = race(honouring_s3, "aa")
+    assert (won.fresh, won.key) == (True, K1)
+    assert (lost.fresh, lost.key) == (False, K1)
+
+
+def test_another_body_losing_the_race_is_a_replay(honouring_s3):
+    with pytest.raises(auth.Replayed):
+        race(honouring_s3, "bb")

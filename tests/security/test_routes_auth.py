@@ -1,13 +1,16 @@
 """Authentication at the routes (in-process Chalice client, real local S3): who may write and read,
 replays and stale counters, idempotent retries, rotation; nothing stored on a refusal."""
 
+import hashlib
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from chalice.test import Client
 
 import app
-from chalicelib import auth
+from chalicelib import auth, metrics, naming, upload
+from chalicelib.claims import Claims
 from stopmotion.camera import FileSecrets, new_camera_secret
 from tests.conftest import cameras_for, make_jpeg
 
@@ -108,6 +111,56 @@ def test_a_crash_between_claim_and_frame_is_healed_by_the_retry(
     again = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1))
     assert again.status_code == 200 and again.json_body["key"] == first["key"]
     assert frames("auth-heal") == [first["key"]]
+
+
+def claimed_earlier(local_stack, cameras, camera, body, counter, age):
+    """The claim an upload of body made `age` ago, as upload.receive makes it; returns the key.
+    The frame it named is not there: deleted since, or never written (a crash)."""
+    key = naming.frame_key(camera, datetime.now(UTC) - age)
+    Claims(local_stack.s3_client(), local_stack.bucket).claim(
+        camera, auth.key_id(cameras.secret(camera)), counter, hashlib.sha256(body).hexdigest(), key
+    )
+    return key
+
+
+def test_a_replay_does_not_restore_a_deleted_frame(client, cameras, frames, local_stack):
+    """The frame was stored past the camera's retry horizon and deleted since (by its owner or
+    the retention rule): a replay of its upload is refused and writes nothing."""
+    age = upload.RETRY_HORIZON + timedelta(minutes=1)
+    claimed_earlier(local_stack, cameras, "auth-deleted", FRAME, 4, age)
+    response = post(client, FRAME, cameras.authorization("auth-deleted", FRAME, counter=4))
+    assert response.status_code == 403, response.json_body
+    assert response.json_body["Code"] == "Replayed" and "deleted" in response.json_body["Message"]
+    assert frames("auth-deleted") == []
+
+
+def test_a_retry_within_the_horizon_completes_a_frame_the_crash_left_unwritten(
+    client, cameras, frames, local_stack
+):
+    age = upload.RETRY_HORIZON - timedelta(minutes=1)
+    key = claimed_earlier(local_stack, cameras, "auth-crashed", FRAME, 4, age)
+    response = post(client, FRAME, cameras.authorization("auth-crashed", FRAME, counter=4))
+    assert response.status_code == 200 and response.json_body["key"] == key
+    assert frames("auth-crashed") == [key]
+
+
+def metric_keys(capsys, camera):
+    """The keys of the FramesStored metric lines the service printed for camera."""
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()
+             if line.startswith('{"_aws"')]
+    return [doc["key"] for doc in lines if doc[metrics.DIMENSION] == camera]
+
+
+def test_a_retry_that_completes_a_frame_counts_it_for_the_silence_alarm(
+    client, cameras, local_stack, capsys
+):
+    key = claimed_earlier(local_stack, cameras, "auth-counted", FRAME, 1, timedelta(minutes=1))
+    capsys.readouterr()
+    assert post(client, FRAME, cameras.authorization("auth-counted", FRAME, counter=1)).json_body[
+        "key"] == key
+    assert metric_keys(capsys, "auth-counted") == [key]
+    post(client, FRAME, cameras.authorization("auth-counted", FRAME, counter=1))
+    assert metric_keys(capsys, "auth-counted") == []  # a retry of a stored frame stores nothing
 
 
 @pytest.mark.parametrize("forge", ["signature", "camera", "counter", "body", "secret"])
