@@ -56,9 +56,8 @@ def firmware_times(config: Path, out: Path, jpeg: bytes) -> dict[str, float]:
 
 
 def firmware_table() -> None:
-    from simboard.frames import photo_jpeg
-
     from simboard.firmware import HIL_CONFIG as config
+    from simboard.frames import photo_jpeg
 
     jpeg = photo_jpeg(800, 600, seed=1)
     with tempfile.TemporaryDirectory() as tmp:
