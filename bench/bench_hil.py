@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from simboard import firmware
+from simboard import firmware, report
 from simboard.arducam import Camera
 from simboard.frames import photo_jpeg
 from simboard.network import LAN, WAN_30MS
@@ -33,9 +32,9 @@ CEILING_KBS = 1e6 / 2 / 1000  # two SPI bytes per JPEG byte at 1 us each
 SRAM_GOAL = 512
 
 
-def scenario_rows(out: Path) -> list[dict]:
-    report = out / "scenarios.jsonl"
-    env = {**os.environ, "SIMBOARD_REPORT": str(report)}
+def scenario_rows(out: Path) -> list[report.RunReport]:
+    path = out / "scenarios.jsonl"
+    env = {**os.environ, report.ENV: str(path)}
     cmd = [
         sys.executable,
         "-m",
@@ -51,9 +50,7 @@ def scenario_rows(out: Path) -> list[dict]:
     print(
         result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-2000:]
     )
-    if not report.exists():
-        return []
-    return [json.loads(line) for line in report.read_text().splitlines()]
+    return report.read(path)
 
 
 def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes, eeprom) -> dict:
@@ -99,11 +96,11 @@ def main() -> None:
         for r in rows:
             print(
                 scenario_row(
-                    r["scenario"], f"{r['wall_s']:.1f}", f"{r['sim_s']:.1f}", r["free_sram_min"], ""
+                    r.scenario, f"{r.wall_s:.1f}", f"{r.sim_s:.1f}", r.free_sram_min, ""
                 )
             )
         if rows:
-            worst = min(r["free_sram_min"] for r in rows)
+            worst = min(r.free_sram_min for r in rows)
             verdict = "ok" if worst >= SRAM_GOAL else "BELOW GOAL"
             print(
                 scenario_row(

@@ -26,6 +26,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from simboard.core import SimTime
+
 # ArduChip registers (ArduCAM.h)
 TEST, CAPTURE_CTRL, FIFO_CTRL, CPLD_RESET, VERSION, STATUS = 0x00, 0x01, 0x04, 0x07, 0x40, 0x41
 FIFO_SIZE1, FIFO_SIZE2, FIFO_SIZE3, BURST_READ, SINGLE_READ = 0x42, 0x43, 0x44, 0x3C, 0x3D
@@ -72,10 +74,10 @@ class Camera:
     present: bool = True
     capture_seconds: float = 0.15
     fast_bus_fault: str | None = None
+    clock: SimTime = field(default_factory=SimTime)  # the board binds it to its core
     captures: list = field(default_factory=list)  # simulated times at which captures started
 
     def __post_init__(self):
-        self.clock = lambda: 0.0
         self.spi_hz = 8e6  # the board sets it from the AVR's SPI clock before each byte
         self.regs = bytearray(0x80)
         self.regs[VERSION] = 0x73

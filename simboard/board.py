@@ -17,7 +17,6 @@ from pathlib import Path
 from simboard.arducam import Camera
 from simboard.core import F_CPU, RAMEND, Core
 from simboard.network import Network
-from simboard.w5500 import W5500
 
 STEP = 0.001  # seconds of simulated time between network polls
 PAINT = 0xA5
@@ -36,17 +35,15 @@ class Board:
         heap_start: int | None = None,
         eeprom: bytes | None = None,
     ):
-        self.camera, self.network = camera, network
-        self.chip = W5500(network)
-        network.chip = self.chip
-        network.clock = camera.clock = self.now
-        network.wake = self._wake
+        self.camera, self.network, self.chip = camera, network, network.chip
         self._target = 0
         self._selected = 0
         self.log_lines: list[tuple[float, str]] = []
         self._line = bytearray()
         self.bus_conflicts = 0
         self.core = Core(elf, self._spi, camera.twi, self._uart, self._cs)
+        for clock in {id(c): c for c in (network.clock, camera.clock)}.values():
+            clock.bind(self.core, self._wake)  # the models' time is this core's from now on
         if eeprom is not None:
             self.core.eeprom = eeprom
         self.heap_start = heap_start

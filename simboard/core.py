@@ -28,6 +28,33 @@ TWI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint32)
 BYTE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int)
 
 
+class SimTime:
+    """Simulated seconds for the models and the network. Until a board binds it to its core it
+    stands still where set() puts it (model tests move it by hand); bound, it is the core's cycle
+    counter. A model that schedules an event calls wake(when), so the board can stop its core early
+    for it."""
+
+    def __init__(self, start: float = 0.0):
+        self._manual = start
+        self._core: Core | None = None
+        self._on_wake = None
+
+    def __call__(self) -> float:
+        return self._core.cycle / F_CPU if self._core is not None else self._manual
+
+    def set(self, seconds: float) -> None:
+        if self._core is not None:
+            raise RuntimeError("a board's time follows its core")
+        self._manual = seconds
+
+    def bind(self, core: Core, on_wake) -> None:
+        self._core, self._on_wake = core, on_wake
+
+    def wake(self, when: float) -> None:
+        if self._on_wake is not None:
+            self._on_wake(when)
+
+
 class SimulatorError(RuntimeError):
     """The simulator could not load or run the firmware."""
 

@@ -17,6 +17,8 @@ import socket
 import struct
 from dataclasses import dataclass, field
 
+from simboard.w5500 import CLOSED, W5500
+
 MSS = 1460
 
 
@@ -45,6 +47,10 @@ class Faults:
 
 
 class Network:
+    """The shield's W5500 (`chip`) and everything behind it. `clock` is a SimTime (or any callable
+    giving seconds); `lease(ip, now)` says whether an address may send (the DHCP service's
+    `leased`; None: always)."""
+
     def __init__(
         self,
         clock,
@@ -52,14 +58,14 @@ class Network:
         tcp_ports: dict | None = None,
         services: dict | None = None,
         faults: Faults | None = None,
+        lease=None,
     ):
         self.clock, self.link = clock, link
         self.tcp_ports = tcp_ports or {}
         self.services = services or {}  # UDP port -> service with handle(packet, now) -> replies
         self.faults = faults or Faults()
-        self.lease = None  # the DHCP service sets this: callable(ip, now) -> bool
-        self.chip = None
-        self.wake = lambda when: None  # the board stops its core early for an event due sooner
+        self.lease = lease
+        self.chip = W5500(self)
         self._events: list = []
         self._seq = itertools.count()
         self._udp: dict[int, object] = {}
@@ -69,7 +75,9 @@ class Network:
 
     def at(self, when: float, action) -> None:
         heapq.heappush(self._events, (when, next(self._seq), action))
-        self.wake(when)
+        wake = getattr(self.clock, "wake", None)  # a board stops its core early for it
+        if wake is not None:
+            wake(when)
 
     def next_event(self) -> float | None:
         return self._events[0][0] if self._events else None
@@ -243,7 +251,7 @@ class TcpLink:
         if self._eof and not self._inbox:
             self._eof = False
             self.chip_sock.peer_closed()
-            if self.chip_sock.regs[0x03] == 0x00:  # closed after our own FIN: done
+            if self.chip_sock.state() == CLOSED:  # closed after our own FIN: done
                 self.close()
 
     def disconnect(self, peer_gone: bool) -> None:
@@ -258,7 +266,7 @@ class TcpLink:
 
     def _closed_after_fin(self) -> None:
         if self.chip_sock.link is self:
-            self.chip_sock.regs[0x03] = 0x00
+            self.chip_sock.closed_after_fin()
         self.close()
 
     def close(self) -> None:

@@ -38,13 +38,13 @@ def rig(
     dns.hosts.setdefault(host, API_IP)
     with FaultProxy(api_port, canned=canned or {}) as proxy:
         network = Network(
-            clock=None,
+            clock=camera.clock,  # one time for the board's models
             link=link,
             tcp_ports={http_port: proxy.port},
             services={67: dhcp, 53: dns, **(services or {})},
             faults=faults or Faults(),
+            lease=dhcp.leased,
         )
-        network.lease = dhcp.leased
         board = Board(elf, camera, network, heap_start=heap_start, eeprom=eeprom)
         try:
             yield board, proxy

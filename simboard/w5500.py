@@ -221,6 +221,13 @@ class Socket:
         self.regs[Sn_SR] = CLOSE_WAIT if self.regs[Sn_SR] == ESTABLISHED else CLOSED
         self.regs[Sn_IR] |= IR_DISCON
 
+    def state(self) -> int:
+        return self.regs[Sn_SR]
+
+    def closed_after_fin(self) -> None:
+        """Both FINs are acknowledged: the socket is CLOSED (DS, Sn_SR)."""
+        self.regs[Sn_SR] = CLOSED
+
     def peer_reset(self) -> None:
         self.link, self.send_end = None, None
         self.regs[Sn_SR], self.regs[Sn_IR] = CLOSED, self.regs[Sn_IR] | IR_DISCON

@@ -133,7 +133,7 @@ def test_frozen_storage_gives_503_within_the_budget(tmp_path):
     """rclone stopped (SIGSTOP): its socket still takes connections and never answers."""
     with LocalStack(tmp_path / "data", log_file=tmp_path / "stack.log") as stack:
         cameras_for(stack)
-        s3_server = stack.processes[0]
+        s3_server = stack.servers[0].process
         os.kill(s3_server.pid, signal.SIGSTOP)
         try:
             status, headers, payload = answered_in_time(stack, "frozen")

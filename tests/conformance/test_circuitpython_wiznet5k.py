@@ -72,9 +72,8 @@ def test_dhcp_dns_and_a_tcp_request(local_stack):
     start = time.monotonic()
     dhcp = Dhcp()
     network = Network(lambda: time.monotonic() - start, tcp_ports={80: local_stack.api_port},
-                      services={67: dhcp, 53: Dns(hosts={HOST: API_IP})})
-    chip = network.chip = W5500(network)
-    network.lease = dhcp.leased
+                      services={67: dhcp, 53: Dns(hosts={HOST: API_IP})}, lease=dhcp.leased)
+    chip = network.chip
     iface = wiznet5k.WIZNET5K(SpiBus(chip), ChipSelect(chip, network),
                               mac="02:53:4D:00:00:44")
     assert bytes(iface.ip_address) == BOARD_IP

@@ -1,20 +1,18 @@
 """Fixtures for the hardware-in-the-loop scenarios: the firmware built with tests/hil/config.h,
 the real local stack, and a runner that puts the board on a rig and reports what reached S3.
 
-Set SIMBOARD_REPORT=<file> to append one JSON line per scenario (wall time, simulated time, free
-SRAM low-water mark, SPI bytes); bench/bench_hil.py reads it.
+Set SIMBOARD_REPORT=<file> to append one line per scenario (simboard.report: wall time, simulated
+time, free SRAM low-water mark, SPI bytes); bench/bench_hil.py reads them.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass, field
 
 import pytest
 
-from simboard import firmware
+from simboard import firmware, report
 from simboard.rig import rig
 from stopmotion.camera import FileSecrets
 
@@ -100,7 +98,7 @@ def scenario(hil_elf, hil_stack, eeprom, request):
             for key in sorted(stored_frames(stack) - before):
                 obj = s3.get_object(Bucket=stack.bucket, Key=key)
                 outcome.stored.append((key, obj["Body"].read(), obj["Metadata"]))
-            _report(request.node.name, board, wall)
+            report.record(request.node.name, board, wall)
             print(board.log_text())
             assert board.chip.violations == [], "W5500 misuse"
             assert board.chip.ignored_commands == [], "a W5500 command its socket does not take"
@@ -110,21 +108,6 @@ def scenario(hil_elf, hil_stack, eeprom, request):
             return outcome
 
     return run
-
-
-def _report(name: str, board, wall: float) -> None:
-    path = os.environ.get("SIMBOARD_REPORT")
-    if not path:
-        return
-    line = {
-        "scenario": name,
-        "wall_s": round(wall, 2),
-        "sim_s": round(board.now(), 2),
-        "free_sram_min": board.free_sram_low_water(),
-        "spi_bytes": board.core.spi_bytes,
-    }
-    with open(path, "a") as out:
-        out.write(json.dumps(line) + "\n")
 
 
 def uploaded(proxy, count: int = 1):

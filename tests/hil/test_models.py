@@ -13,16 +13,9 @@ import pytest
 
 from simboard import w5500 as w
 from simboard.arducam import Camera
+from simboard.core import SimTime
 from simboard.network import Link, Network
 from simboard.services import BOARD_IP, DNS_SERVER, Dhcp, Dns
-
-
-class Clock:
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
 
 
 def frame(chip, address: int, block: int, write: bool, data: bytes) -> bytes:
@@ -39,13 +32,11 @@ def reg(chip, s: int, offset: int, n: int = 1) -> bytes:
 
 
 def chip_on(network) -> w.W5500:
-    chip = w.W5500(network)
-    network.chip = chip
-    return chip
+    return network.chip
 
 
 def test_common_registers_and_reset():
-    chip = chip_on(Network(Clock()))
+    chip = chip_on(Network(SimTime()))
     assert frame(chip, w.VERSIONR, 0, False, b"\0") == b"\x04"
     frame(chip, 0x09, 0, True, b"\x02\x00\x00\x00\x00\x01")
     assert frame(chip, 0x09, 0, False, bytes(6)) == b"\x02\x00\x00\x00\x00\x01"
@@ -54,7 +45,7 @@ def test_common_registers_and_reset():
 
 
 def test_udp_dhcp_and_dns_through_the_buffers():
-    clock = Clock()
+    clock = SimTime()
     dhcp, dns = Dhcp(), Dns(hosts={"frames.test": bytes([203, 0, 113, 10])})
     net = Network(clock, services={67: dhcp, 53: dns})
     chip = chip_on(net)
@@ -75,7 +66,7 @@ def test_udp_dhcp_and_dns_through_the_buffers():
     frame(chip, w.Sn_TX_RD, 5, True, b"\0\0")  # read-only: ignored
     assert frame(chip, w.Sn_TX_RD, 5, False, b"\0\0") == b"\xff\x00"
     frame(chip, w.Sn_CR, 5, True, bytes([w.SEND]))
-    clock.t = 0.1
+    clock.set(0.1)
     net.poll()
     assert reg(chip, 1, w.Sn_IR)[0] & (w.IR_SENDOK | w.IR_RECV) == w.IR_SENDOK | w.IR_RECV
     size = struct.unpack(">H", reg(chip, 1, w.Sn_RX_RSR, 2))[0]
@@ -103,7 +94,7 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
         conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
-    clock = Clock()
+    clock = SimTime()
     net = Network(
         clock, link=Link(rtt=0.030, rate=1e6, window=65535), tcp_ports={80: server.getsockname()[1]}
     )
@@ -115,7 +106,7 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
     frame(chip, w.Sn_CR, 1, True, bytes([w.OPEN]))
     frame(chip, w.Sn_DIPR, 1, True, bytes([203, 0, 113, 10, 0, 80]))
     frame(chip, w.Sn_CR, 1, True, bytes([w.CONNECT]))
-    clock.t = 0.031
+    clock.set(0.031)
     net.poll()
     assert reg(chip, 0, w.Sn_SR) == bytes([w.ESTABLISHED])
     sock = chip.sockets[0]  # as if 0x1F00 bytes had been sent before: the copy wraps 8 KB
@@ -130,16 +121,16 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
     assert chip.stale_pointer_reads == [(0, w.Sn_TX_WR), (0, w.Sn_TX_WR + 1)]
     frame(chip, w.Sn_CR, 1, True, bytes([w.SEND]))
     assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192 - 5000
-    clock.t = 0.031 + 0.005 + 0.029  # 5 ms on the wire, less than one round trip
+    clock.set(0.031 + 0.005 + 0.029)  # 5 ms on the wire, less than one round trip
     net.poll()
     assert not reg(chip, 0, w.Sn_IR)[0] & w.IR_SENDOK
-    clock.t = 0.031 + 0.005 + 0.031
+    clock.set(0.031 + 0.005 + 0.031)
     net.poll()
     assert reg(chip, 0, w.Sn_IR)[0] & w.IR_SENDOK
     assert struct.unpack(">H", reg(chip, 0, w.Sn_TX_FSR, 2))[0] == 8192
     for step in range(1, 200):  # the real server answers in wall time
         time.sleep(0.005)
-        clock.t = 0.1 + step * 0.01
+        clock.set(0.1 + step * 0.01)
         net.poll()
         if reg(chip, 0, w.Sn_SR) == bytes([w.CLOSE_WAIT]):
             break
@@ -156,7 +147,7 @@ def test_tcp_send_is_acknowledged_one_round_trip_later_and_the_answer_arrives():
 
 
 def test_reset_values_of_the_datasheet():
-    chip = chip_on(Network(Clock()))
+    chip = chip_on(Network(SimTime()))
     common = frame(chip, 0, 0, False, bytes(0x3A))
     assert common[0x19:0x1D] == b"\x07\xd0\x08\x28"  # RTR 200 ms, RCR 8, PTIMER
     assert common[0x26:0x28] == b"\xff\xff" and common[w.VERSIONR] == 0x04  # PMRU, VERSIONR
@@ -167,14 +158,14 @@ def test_reset_values_of_the_datasheet():
 
 
 def test_tcp_timeout_doubles_to_the_cap_then_repeats():
-    chip = chip_on(Network(Clock()))
+    chip = chip_on(Network(SimTime()))
     assert chip.tcp_timeout() == pytest.approx(31.8)  # the datasheet's figure for the defaults
     frame(chip, 0x19, 0, True, struct.pack(">HB", 1000, 3))  # 100 ms, 3 retries
     assert chip.tcp_timeout() == pytest.approx(0.1 + 0.2 + 0.4 + 0.8)
 
 
 def test_refused_connect_closes_at_once_unanswered_times_out():
-    clock = Clock()
+    clock = SimTime()
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()  # nothing listens: the connect is refused (RST)
@@ -184,17 +175,17 @@ def test_refused_connect_closes_at_once_unanswered_times_out():
     frame(chip, w.Sn_CR, 1, True, bytes([w.OPEN]))
     frame(chip, w.Sn_DIPR, 1, True, bytes([203, 0, 113, 10, 0, 80]))
     frame(chip, w.Sn_CR, 1, True, bytes([w.CONNECT]))
-    clock.t = 0.001
+    clock.set(0.001)
     net.poll()
     assert reg(chip, 0, w.Sn_SR) == bytes([w.CLOSED])
     assert not reg(chip, 0, w.Sn_IR)[0] & w.IR_TIMEOUT
-    net.lease = lambda ip, now: False  # no route: nobody answers the SYN
+    net.lease = lambda ip, now: False  # the lease ran out: nobody answers the SYN
     frame(chip, w.Sn_CR, 1, True, bytes([w.OPEN]))
     frame(chip, w.Sn_CR, 1, True, bytes([w.CONNECT]))
-    clock.t = 31.0
+    clock.set(31.0)
     net.poll()
     assert reg(chip, 0, w.Sn_SR) == bytes([w.SYNSENT])
-    clock.t = 32.0
+    clock.set(32.0)
     net.poll()
     assert reg(chip, 0, w.Sn_SR) == bytes([w.CLOSED]) and reg(chip, 0, w.Sn_IR)[0] & w.IR_TIMEOUT
 
@@ -203,9 +194,8 @@ class Module:
     """The ArduCAM model driven as a driver would: SPI transactions and SCCB register writes."""
 
     def __init__(self, jpeg: bytes, **behaviour):
-        self.clock = Clock()
-        self.cam = Camera(jpeg, **behaviour)
-        self.cam.clock = self.clock
+        self.clock = SimTime()
+        self.cam = Camera(jpeg, clock=self.clock, **behaviour)
 
     def spi(self, *data: int) -> list[int]:
         self.cam.select(True)
@@ -237,7 +227,7 @@ class Module:
         self.spi(0x84, 0x01)  # clear the done flag
         self.spi(0x84, 0x02)  # start
         assert self.spi(0x41, 0)[1] & 8 == 0
-        self.clock.t += 1.0
+        self.clock.set(self.clock() + 1.0)
         assert self.spi(0x41, 0)[1] & 8
         return self.spi(0x42, 0)[1] | self.spi(0x43, 0)[1] << 8 | self.spi(0x44, 0)[1] << 16
 
