@@ -1,5 +1,6 @@
 """The simulated camera board: the ATmega328P core wired to the W5500, the ArduCAM and the serial
-log as on the real board (contracts: W5500 select PB2, ArduCAM select PD7, OV2640 on TWI).
+log as on the real board (the shield and the module: W5500 select PB2 (D10), ArduCAM select PD7
+(D7), OV2640 on TWI).
 
 `run(seconds)` advances simulated time in small steps, between which the network delivers what
 is due. While a TCP request waits for a real server's answer, simulated time is held to wall

@@ -1,12 +1,17 @@
-// Command-line face of the firmware's DHCP and DNS codecs, so the Python tests can check them
-// against independent implementations (dnslib, scapy). Packets travel as hex.
+// Command-line face of the firmware's codecs, so the Python tests can check them against
+// independent implementations (dnslib, scapy) and against the service's protocol package.
+// Packets and texts travel as hex.
 //   dns-query ID NAME               -> hex of the query
 //   dns-parse ID HEX                -> "ok A.B.C.D TTL" or the error name
 //   dhcp-build TYPE XID MAC CIADDR REQUESTED SERVER BROADCAST -> hex
 //   dhcp-parse XID MAC HEX          -> "ok type=T yiaddr=.. server=.. subnet=.. router=.. dns=..
 //                                       lease=.. t1=.. t2=.." or the error name
+//   post-head HOST PORT PATH USER_AGENT LENGTH AUTHORIZATION|-  -> hex of the upload's head
+//   string-to-sign METHOD PATH CAMERA COUNTER LENGTH SHA256_HEX  -> hex of the string to sign
 #include <dhcp_codec.h>
 #include <dns_codec.h>
+#include <http_request.h>
+#include <request_signer.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +107,35 @@ int dhcp_parse(char** argv) {
   return 0;
 }
 
+int post_head(char** argv) {
+  const HttpTarget target = {argv[0], (uint16_t)atoi(argv[1]), argv[2], "unused", argv[3]};
+  const HttpHeader credential = {"Authorization", argv[5]};
+  const bool signed_ = strcmp(argv[5], "-") != 0;
+  char buf[512];
+  const uint16_t n = http_format_post_head(buf, sizeof(buf), target, strtoul(argv[4], nullptr, 0),
+                                           signed_ ? &credential : nullptr, signed_ ? 1 : 0);
+  if (n == 0) {
+    printf("too-large\n");
+    return 1;
+  }
+  print_hex(reinterpret_cast<const uint8_t*>(buf), n);
+  return 0;
+}
+
+void append(void* text, const uint8_t* data, size_t n) {
+  static_cast<std::string*>(text)->append(reinterpret_cast<const char*>(data), n);
+}
+
+int string_to_sign(char** argv) {
+  const auto sha = unhex(argv[5]);
+  if (sha.size() != 32) return 2;
+  std::string text;
+  auth::string_to_sign(append, &text, argv[0], argv[1], argv[2], strtoul(argv[3], nullptr, 0),
+                       strtoul(argv[4], nullptr, 0), sha.data());
+  print_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -111,7 +145,9 @@ int main(int argc, char** argv) {
     int (*run)(char**);
   };
   static const Command kCommands[] = {{"dns-query", 2, dns_query}, {"dns-parse", 2, dns_parse},
-                                      {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse}};
+                                      {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse},
+                                      {"post-head", 6, post_head},
+                                      {"string-to-sign", 6, string_to_sign}};
   for (const Command& c : kCommands) {
     if (argc == c.args + 2 && strcmp(argv[1], c.name) == 0) return c.run(argv + 2);
   }

@@ -12,13 +12,21 @@ const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";
 const char kCounter[] PROGMEM = ", Counter=";
 const char kSignature[] PROGMEM = ", Signature=";
 
-void update_string_P(HmacSha256 &mac, const char *text_P) {
-  for (char c; (c = char(pgm_read_byte(text_P))) != 0; text_P++) mac.update(uint8_t(c));
+void put(ByteSink sink, void *context, const char *text, size_t n) {
+  sink(context, reinterpret_cast<const uint8_t *>(text), n);
 }
 
-void update_u32(HmacSha256 &mac, uint32_t value) {
+void put_P(ByteSink sink, void *context, const char *text_P) {
+  for (char c; (c = char(pgm_read_byte(text_P))) != 0; text_P++) put(sink, context, &c, 1);
+}
+
+void put_u32(ByteSink sink, void *context, uint32_t value) {
   char digits[11];
-  mac.update(digits, format_u32(digits, value));
+  put(sink, context, digits, format_u32(digits, value));
+}
+
+void hmac_sink(void *mac, const uint8_t *data, size_t n) {
+  static_cast<HmacSha256 *>(mac)->update(data, n);
 }
 
 // Computed, not looked up in a PROGMEM table: avr-gcc 5.4's link-time optimiser merges a PROGMEM
@@ -53,26 +61,33 @@ uint8_t format_u32(char out[11], uint32_t value) {
   return n;
 }
 
+void string_to_sign(ByteSink sink, void *context, const char *method_P, const char *path_P,
+                    const char *camera_P, uint32_t counter, uint32_t content_length,
+                    const uint8_t body_sha256[Sha256::kDigestSize]) {
+  const char newline = '\n';
+  put(sink, context, "SM1\n", 4);
+  put_P(sink, context, method_P);
+  put(sink, context, &newline, 1);
+  put_P(sink, context, path_P);
+  put(sink, context, &newline, 1);
+  put_P(sink, context, camera_P);
+  put(sink, context, &newline, 1);
+  put_u32(sink, context, counter);
+  put(sink, context, &newline, 1);
+  put_u32(sink, context, content_length);
+  put(sink, context, &newline, 1);
+  for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {  // hex digits two at a time: no 64-byte buffer
+    const char two[2] = {hex_digit(body_sha256[i] >> 4), hex_digit(body_sha256[i])};
+    put(sink, context, two, 2);
+  }
+}
+
 void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
                   uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]) {
   HmacSha256 mac;
   mac.begin(key_P, key_length);
-  mac.update("SM1\n", 4);
-  update_string_P(mac, method_P);
-  mac.update(uint8_t('\n'));
-  update_string_P(mac, path_P);
-  mac.update(uint8_t('\n'));
-  update_string_P(mac, camera_P);
-  mac.update(uint8_t('\n'));
-  update_u32(mac, counter);
-  mac.update(uint8_t('\n'));
-  update_u32(mac, content_length);
-  mac.update(uint8_t('\n'));
-  for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {  // hex digits one by one: no 64-byte buffer
-    mac.update(uint8_t(hex_digit(body_sha256[i] >> 4)));
-    mac.update(uint8_t(hex_digit(body_sha256[i])));
-  }
+  string_to_sign(hmac_sink, &mac, method_P, path_P, camera_P, counter, content_length, body_sha256);
   mac.finish(signature);
 }
 

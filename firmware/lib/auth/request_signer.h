@@ -16,6 +16,14 @@ const uint8_t kSignatureChars = 64;  // the signature as lowercase hex
 // The longest value authorization_value() writes, without its terminating NUL.
 const uint8_t kAuthorizationMax = 45 + 32 + 10 + kSignatureChars;  // 151
 
+// Receives the string to sign piece by piece (the HMAC when signing; a host tool prints it).
+typedef void (*ByteSink)(void *context, const uint8_t *data, size_t n);
+
+// Hands the string to sign to sink, in order, without ever holding it whole.
+void string_to_sign(ByteSink sink, void *context, const char *method_P, const char *path_P,
+                    const char *camera_P, uint32_t counter, uint32_t content_length,
+                    const uint8_t body_sha256[Sha256::kDigestSize]);
+
 // Writes the 32-byte signature (the HMAC) into signature. Uses about 130 bytes of stack.
 void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,

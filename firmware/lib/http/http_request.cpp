@@ -30,7 +30,6 @@ uint16_t http_format_post_head(char* buf, uint16_t cap, const HttpTarget& t,
   out.put_P(PSTR("Content-Length: "));
   out.put_u32(content_length);
   out.put_P(kCrlf);
-  header_P(out, PSTR("X-Camera-Id"), t.camera_id_P);
   for (uint8_t i = 0; i < n_extra; ++i) {
     out.put_P(extra[i].name_P);
     out.put_P(PSTR(": "));

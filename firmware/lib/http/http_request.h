@@ -1,10 +1,10 @@
-// The camera's upload request head, exactly as the contracts define it:
-//   POST <path> HTTP/1.1, Host, User-Agent, Content-Type, Content-Length, X-Camera-Id,
-//   [extra headers], Connection: close, blank line.
+// The camera's upload request head: POST <path> HTTP/1.1, Host, User-Agent, Content-Type,
+// Content-Length, [extra headers: the Authorization], Connection: close, blank line. The service's
+// protocol package (chalicelib/protocol) owns the format; tests/firmware checks this against it.
 #pragma once
 #include <stdint.h>
 
-// An extra header line, for instance a request signature (issue 6): name in flash, value in RAM.
+// An extra header line, for instance the request's signature: name in flash, value in RAM.
 struct HttpHeader {
   const char* name_P;
   const char* value;

@@ -1,4 +1,4 @@
-// Sends the frame that sits in the camera FIFO as the contracts' HTTP POST: the head with its
+// Sends the frame that sits in the camera FIFO as the service's HTTP POST: the head with its
 // Content-Length, then exactly the JPEG bytes (SOI..EOI) streamed from the FIFO through one
 // buffer into the W5500, then reads the response's status line.
 #pragma once
