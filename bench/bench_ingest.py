@@ -100,13 +100,14 @@ def main() -> None:
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL_S3", "FRAMES_BUCKET", "SECRETS_FILE")})
         import app
-        from chalicelib import auth, ingest, jpeg
+        from chalicelib import ingest, jpeg
+        from chalicelib.protocol import upload
 
         secret, _ = ensure_local(stack.secrets_file, CAMERA)
         counters = itertools.count(1)
 
         def events(body: bytes, count: int) -> list[dict]:
-            return [api_event(body, auth.camera_authorization(secret, CAMERA, next(counters), body))
+            return [api_event(body, upload.authorization(secret, CAMERA, next(counters), body))
                     for _ in range(count)]
 
         store = app.get_store()
