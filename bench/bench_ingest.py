@@ -46,8 +46,7 @@ def api_event(body: bytes, authorization: str) -> dict:
     """The REST API proxy event that API Gateway sends Lambda for the camera's POST."""
     return {
         "resource": "/frames", "path": "/frames", "httpMethod": "POST",
-        "headers": {"Content-Type": "image/jpeg", "X-Camera-Id": CAMERA,
-                    "Authorization": authorization},
+        "headers": {"Content-Type": "image/jpeg", "Authorization": authorization},
         "multiValueHeaders": {}, "multiValueQueryStringParameters": None, "pathParameters": None,
         "stageVariables": None, "isBase64Encoded": True,
         "body": base64.b64encode(body).decode("ascii"),

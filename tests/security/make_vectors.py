@@ -1,6 +1,6 @@
 """Writes the vectors the firmware's SHA-256, HMAC and request signer are checked against.
 
-Every expected value comes from Python (hashlib, hmac, chalicelib.auth). Run it to regenerate:
+Every expected value comes from Python (hashlib, hmac, chalicelib.protocol.upload). To regenerate:
     .venv/bin/python -m tests.security.make_vectors > firmware/test/test_native/auth_vectors.txt
 Line formats ("-" stands for empty hex):
     sha256 <message hex> <digest hex>
