@@ -1,18 +1,24 @@
-"""The frame ingest service: routes only; the work is done in chalicelib."""
+"""The frame ingest service: routes only; the work is done in chalicelib.
+
+This is the only module that knows Chalice: it answers the protocol's errors
+(chalicelib/protocol/errors.py) as HTTP, JSON bodies like Chalice's own.
+"""
 
 import functools
 import json
+import logging
 import os
 
 from chalice import Chalice, Response
 
-from chalicelib import auth, catalog, ingest, keystore, naming, preview, upload
-from chalicelib.errors import IngestError, LengthRequired
+from chalicelib import catalog, ingest, keystore, preview
+from chalicelib.protocol import keys, upload, viewer
+from chalicelib.protocol.errors import LengthRequired, ProtocolError
 from chalicelib.storage import FrameStore, make_client
+from chalicelib.upload import receive
 
 app = Chalice(app_name="stopmotion-ingest")
-
-FRAME_TYPES = ["image/jpeg", "application/octet-stream"]
+log = logging.getLogger(__name__)
 
 
 @functools.cache
@@ -30,87 +36,115 @@ def get_keys() -> keystore.KeyStore:
     return keystore.from_env()
 
 
-def require_viewer() -> None:
-    """Reads need the viewer token (401/403 otherwise); a camera credential cannot read."""
-    auth.verify_viewer(app.current_request.headers.get("authorization"), get_keys().viewer_token())
+def error_response(err: ProtocolError, method: str) -> Response:
+    """The protocol error as a JSON answer: its status, Retry-After when it passes, and for a
+    401 the credential to send (the camera's on its upload, the viewer's on reads)."""
+    if err.status >= 500:  # our side failed: keep the cause for whoever reads the logs
+        log.error("%s: %s (cause: %r)", type(err).__name__, err, err.__cause__)
+    headers = {"Retry-After": str(err.retry_after)} if err.retry_after else {}
+    if err.status == 401:
+        headers["WWW-Authenticate"] = upload.CHALLENGE if method == upload.METHOD else (
+            viewer.CHALLENGE)
+    body = {"Code": type(err).__name__, "Message": str(err)}
+    return Response(body=body, status_code=err.status, headers=headers)
 
 
-def max_frame_bytes() -> int:
-    return int(os.environ.get("MAX_FRAME_BYTES", ingest.DEFAULT_MAX_FRAME_BYTES))
+def route(path: str, **options):
+    """app.route, whose view answers the protocol's errors; the bare view stays callable (the
+    preview's views call the listing's)."""
+
+    def register(view):
+        @functools.wraps(view)
+        def answering(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except ProtocolError as err:
+                return error_response(err, app.current_request.method)
+
+        app.route(path, **options)(answering)
+        return view
+
+    return register
 
 
 @app.middleware("http")
 def json_answers(event, get_response):
-    """Every answer of the app: errors as JSON, and JSON ends with a newline (a shell prompt after
-    curl starts on its own line). Chalice would serialise without one; this is the one place."""
-    try:
-        response = get_response(event)
-    except IngestError as err:
-        response = err.response()
+    """Every answer of the app: JSON ends with a newline (a shell prompt after curl starts on its
+    own line). Chalice would serialise without one; this is the one place."""
+    response = get_response(event)
     if response.status_code == 415:  # Chalice's own answer names only the type it refused
-        response.body["Message"] += f"; send Content-Type {' or '.join(FRAME_TYPES)}"
+        response.body["Message"] += f"; send Content-Type {' or '.join(upload.CONTENT_TYPES)}"
     if not isinstance(response.body, str | bytes):
         response.body = json.dumps(response.body, separators=(",", ":")) + "\n"
         response.headers["Content-Type"] = "application/json"
     return response
 
 
+def require_viewer() -> None:
+    """Reads need the viewer token (401/403 otherwise); a camera credential cannot read."""
+    viewer.verify(app.current_request.headers.get("authorization"), get_keys().viewer_token())
+
+
+def max_frame_bytes() -> int:
+    return int(os.environ.get("MAX_FRAME_BYTES", ingest.DEFAULT_MAX_FRAME_BYTES))
+
+
 def query(name: str) -> str | None:
     return (app.current_request.query_params or {}).get(name) or None
 
 
-@app.route("/frames", methods=["POST"], content_types=FRAME_TYPES)
+@route(upload.ROUTE, methods=[upload.METHOD], content_types=list(upload.CONTENT_TYPES))
 def post_frame():
     request = app.current_request
     if "transfer-encoding" in request.headers:  # chalice local hands the view no body then
         raise LengthRequired("send the frame with a Content-Length header, not chunked")
-    stored, status = upload.receive(
+    stored, status = receive(
         get_store(), get_keys(), request.headers.get("authorization"), request.raw_body,
         max_frame_bytes(),
     )
     return Response(body=stored, status_code=status)
 
 
-@app.route("/frames", methods=["GET"])
+@route("/frames", methods=["GET"])
 def list_frames():
     require_viewer()
     camera, since, until, limit = query("camera"), query("since"), query("until"), query("limit")
     return catalog.list_frames(
         get_store(),
-        camera=naming.camera_id(camera, "camera") if camera else None,
-        since=naming.parse_time(since, "since") if since else None,
-        until=naming.parse_time(until, "until") if until else None,
+        camera=keys.camera_id(camera, "camera") if camera else None,
+        since=keys.parse_time(since, "since") if since else None,
+        until=keys.parse_time(until, "until") if until else None,
         limit=catalog.parse_limit(limit) if limit else 100,
         cursor=query("cursor"),
     )
 
 
-@app.route("/frames/latest", methods=["GET"])
+@route("/frames/latest", methods=["GET"])
 def latest_frames():
     require_viewer()
     camera = query("camera")
-    return catalog.latest(get_store(), naming.camera_id(camera, "camera") if camera else None)
+    return catalog.latest(get_store(), keys.camera_id(camera, "camera") if camera else None)
 
 
-@app.route("/preview", methods=["GET"])
+@route("/preview", methods=["GET"])
 def preview_page():
     require_viewer()
     return Response(body=preview.PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
-@app.route("/preview/frames", methods=["GET"])
+@route("/preview/frames", methods=["GET"])
 def preview_frames():
     store = get_store()  # its client signs the links: no second S3 client per container
     return preview.with_links(store.client, store.bucket, list_frames())
 
 
-@app.route("/preview/latest", methods=["GET"])
+@route("/preview/latest", methods=["GET"])
 def preview_latest():
     store = get_store()
     return preview.with_links(store.client, store.bucket, latest_frames())
 
 
-@app.route("/health", methods=["GET"])
+@route("/health", methods=["GET"])
 def health():
     store = get_store()
     store.check()

@@ -46,8 +46,7 @@ def api_event(body: bytes, authorization: str) -> dict:
     """The REST API proxy event that API Gateway sends Lambda for the camera's POST."""
     return {
         "resource": "/frames", "path": "/frames", "httpMethod": "POST",
-        "headers": {"Content-Type": "image/jpeg", "X-Camera-Id": CAMERA,
-                    "Authorization": authorization},
+        "headers": {"Content-Type": "image/jpeg", "Authorization": authorization},
         "multiValueHeaders": {}, "multiValueQueryStringParameters": None, "pathParameters": None,
         "stageVariables": None, "isBase64Encoded": True,
         "body": base64.b64encode(body).decode("ascii"),
@@ -100,13 +99,14 @@ def main() -> None:
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
             "AWS_ENDPOINT_URL_S3", "FRAMES_BUCKET", "SECRETS_FILE")})
         import app
-        from chalicelib import auth, ingest, jpeg
+        from chalicelib import ingest, jpeg
+        from chalicelib.protocol import upload
 
         secret, _ = ensure_local(stack.secrets_file, CAMERA)
         counters = itertools.count(1)
 
         def events(body: bytes, count: int) -> list[dict]:
-            return [api_event(body, auth.camera_authorization(secret, CAMERA, next(counters), body))
+            return [api_event(body, upload.authorization(secret, CAMERA, next(counters), body))
                     for _ in range(count)]
 
         store = app.get_store()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from stopmotion import frames
+from chalicelib.protocol import keys
 
 START = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
@@ -29,7 +29,7 @@ def jpeg(index: int, size: tuple[int, int] = (800, 600), quality: int = 85) -> b
 def frame_keys(count: int, camera: str = "cam-1",
                step: timedelta = timedelta(hours=6)) -> list[str]:
     """Keys in the contract's layout for `count` frames taken `step` apart from START."""
-    return [frames.key(camera, START + i * step, f"{i:08x}") for i in range(count)]
+    return [keys.frame_key(camera, START + i * step, f"{i:08x}") for i in range(count)]
 
 
 def write_folder(folder: Path, count: int, size: tuple[int, int] = (800, 600),
@@ -37,7 +37,7 @@ def write_folder(folder: Path, count: int, size: tuple[int, int] = (800, 600),
     """`count` frames laid out as `pull` writes them (key minus "frames/"), made once and reused."""
     paths = []
     for i, key in enumerate(frame_keys(count, camera)):
-        path = folder / key.removeprefix(frames.PREFIX)
+        path = folder / key.removeprefix(keys.ROOT)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(jpeg(i, size))

@@ -5,9 +5,10 @@ per-object request and works where a server keeps no metadata.
 """
 
 from datetime import datetime
+from itertools import islice
 
-from chalicelib import naming
-from chalicelib.errors import BadRequest
+from chalicelib.protocol import keys
+from chalicelib.protocol.errors import BadRequest
 from chalicelib.storage import FrameStore
 
 MAX_LIMIT = 1000
@@ -22,8 +23,8 @@ def parse_limit(text: str) -> int:
     return int(text)
 
 
-def _entry(name: naming.FrameName, size: int) -> dict:
-    return {"key": name.key, "camera": name.camera, "time": naming.iso(name.time), "bytes": size}
+def _entry(name: keys.FrameName, size: int) -> dict:
+    return {"key": name.key, "camera": name.camera, "time": keys.iso(name.time), "bytes": size}
 
 
 def list_frames(
@@ -37,24 +38,14 @@ def list_frames(
     """Frames with since <= time < until, by camera then time; "cursor" fetches the next page."""
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(LIMIT_RULE)
-    prefix = naming.camera_prefix(camera) if camera else naming.ROOT
-    start_after = naming.time_prefix(camera, since) if camera and since else ""
+    prefix, start_after = keys.listing_start(camera, since)
     if cursor:
-        if not cursor.startswith(prefix) or naming.parse_key(cursor) is None:
+        if not cursor.startswith(prefix) or keys.parse_key(cursor) is None:
             raise BadRequest("cursor is not one this listing returned")
         start_after = max(start_after, cursor)
-    frames: list[dict] = []
-    for obj in store.keys(prefix, start_after, page_size=min(limit + 1, MAX_LIMIT)):
-        name = naming.parse_key(obj["Key"])
-        if name is None or (since and name.time < since):
-            continue
-        if until and name.time >= until:
-            if camera:
-                break  # one camera's keys are in time order: nothing later can match
-            continue
-        frames.append(_entry(name, obj["Size"]))
-        if len(frames) > limit:
-            break
+    listing = store.keys(prefix, start_after, page_size=min(limit + 1, MAX_LIMIT))
+    found = keys.select(listing, camera, since, until)
+    frames = [_entry(name, entry["Size"]) for name, entry in islice(found, limit + 1)]
     more = len(frames) > limit
     frames = frames[:limit]
     return {"frames": frames, "cursor": frames[-1]["key"] if more else None}
@@ -62,7 +53,7 @@ def list_frames(
 
 def latest(store: FrameStore, camera: str | None = None) -> dict:
     """The newest frame of each camera (or of one), found by descending year, month, day."""
-    cameras = [naming.camera_prefix(camera)] if camera else store.folders(naming.ROOT)
+    cameras = [keys.camera_prefix(camera)] if camera else store.folders(keys.ROOT)
     newest = (_newest_under(store, prefix, levels=3) for prefix in cameras)
     return {"frames": [frame for frame in newest if frame]}
 
@@ -73,10 +64,8 @@ def _newest_under(store: FrameStore, prefix: str, levels: int) -> dict | None:
     Tries the newest folder first and falls back to older ones (a folder may hold no frame)."""
     if levels == 0:
         newest = None
-        for obj in store.keys(prefix):
-            name = naming.parse_key(obj["Key"])
-            if name is not None:
-                newest = _entry(name, obj["Size"])
+        for name, entry in keys.select(store.keys(prefix)):
+            newest = _entry(name, entry["Size"])
         return newest
     for folder in reversed(store.folders(prefix)):
         found = _newest_under(store, folder, levels - 1)

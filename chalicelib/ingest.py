@@ -4,8 +4,9 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from chalicelib import jpeg, naming
-from chalicelib.errors import FrameTooLarge
+from chalicelib import jpeg
+from chalicelib.protocol import keys
+from chalicelib.protocol.errors import FrameTooLarge
 from chalicelib.storage import FrameStore
 
 # A synchronous Lambda invoke carries 6 MB; API Gateway hands binary bodies over base64 encoded
@@ -30,16 +31,16 @@ def ingest(
         raise FrameTooLarge(f"the frame is {len(body)} bytes; the limit is {max_bytes}")
     image = jpeg.repair(body)
     received = received or datetime.now(UTC)
-    key, write = naming.frame_key(camera, received), True
+    key, write = keys.frame_key(camera, received), True
     if claim is not None:
         key, write = claim(key)
-        received = naming.parse_key(key).time  # a retry reports the first attempt's time
+        received = keys.parse_key(key).time  # a retry reports the first attempt's time
     digest = hashlib.sha256()
     for part in image.parts:
         digest.update(part)
     facts = {
         "camera": camera,
-        "received": naming.iso(received),
+        "received": keys.iso(received),
         "bytes": image.size,
         "width": image.width,
         "height": image.height,

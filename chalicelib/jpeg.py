@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from chalicelib.errors import NotAJpeg
+from chalicelib.protocol.errors import NotAJpeg
 
 EOI = b"\xff\xd9"
 SOS = 0xDA

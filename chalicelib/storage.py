@@ -1,14 +1,17 @@
-"""The frames bucket: puts, finds and lists frames. Any S3 failure becomes StorageUnavailable."""
+"""The frames bucket, the one class that calls S3: frames and claims are put, read and listed
+here, and any S3 failure becomes the protocol's StorageUnavailable (aws.unavailable)."""
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from chalicelib import aws
-from chalicelib.errors import StorageUnavailable
 from chalicelib.parts import PartsReader
+from chalicelib.protocol import claims
+
+MISSING = ("NoSuchKey", "404", "NotFound")
+ALREADY_THERE = ("PreconditionFailed", "412", "ConditionalRequestConflict")
 
 
 def make_client() -> Any:
@@ -17,28 +20,36 @@ def make_client() -> Any:
     return aws.client("s3", signature_version="s3v4")
 
 
-@contextmanager
-def _storage_errors(action: str) -> Iterator[None]:
-    try:
-        yield
-    except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "unknown")
-        raise StorageUnavailable(f"storage refused to {action} ({code})") from err
-    except BotoCoreError as err:
-        raise StorageUnavailable(f"storage unreachable, could not {action}") from err
+# A claim is created with If-None-Match: * so two racing writers cannot both win on S3 (servers
+# that ignore the condition, like rclone, still get the sequential-retry guarantee). The header is
+# added through botocore's event hooks, not put_object's IfNoneMatch parameter: botocore only
+# learned that parameter in 2024, the SDK bundled with the Lambda runtime may be older, and an
+# unknown parameter would turn every upload into a 503.
+def _mark_create_only(params, context, **_) -> None:
+    if str(params.get("Key", "")).startswith(claims.PREFIX):
+        context["create_only"] = True
+
+
+def _add_if_none_match(params, context, **_) -> None:
+    if context.get("create_only"):
+        params["headers"]["If-None-Match"] = "*"
 
 
 class FrameStore:
-    """Puts, finds and lists frame objects in one bucket."""
+    """Puts, finds and lists frame and claim objects in one bucket."""
 
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
         self.bucket = bucket
+        # Idempotent: a unique_id registers each hook once per client, however many stores.
+        events = client.meta.events
+        events.register("before-parameter-build.s3.PutObject", _mark_create_only, "claims-mark")
+        events.register("before-call.s3.PutObject", _add_if_none_match, "claims-if-none-match")
 
     def put(self, key: str, parts: Sequence[bytes | memoryview], metadata: dict[str, str]) -> None:
         """Stores the parts as one object in a single PUT: it exists whole or not at all."""
         body = parts[0] if len(parts) == 1 and isinstance(parts[0], bytes) else PartsReader(parts)
-        with _storage_errors("store the frame"):
+        with aws.unavailable("store the frame"):
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=key,
@@ -49,18 +60,51 @@ class FrameStore:
 
     def exists(self, key: str) -> bool:
         """Whether the object is there (a claimed frame may not be: a crash between the two)."""
-        with _storage_errors("check a frame"):
+        with aws.unavailable("check a frame"):
             try:
                 self.client.head_object(Bucket=self.bucket, Key=key)
             except ClientError as err:
-                if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                if aws.error_code(err) in MISSING:
                     return False
                 raise
         return True
 
+    def read(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is none."""
+        with aws.unavailable("read a claim"):
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            except ClientError as err:
+                if aws.error_code(err) in MISSING:
+                    return None
+                raise
+
+    def create(self, key: str, body: bytes) -> bool:
+        """Writes a claim unless it exists; False if a server that honours If-None-Match said it
+        does."""
+        with aws.unavailable("claim the counter"):
+            try:
+                self.client.put_object(
+                    Bucket=self.bucket, Key=key, Body=body, ContentType="application/json"
+                )  # create-only: the hooks above add If-None-Match: *
+            except ClientError as err:
+                if aws.error_code(err) in ALREADY_THERE:
+                    return False
+                raise
+        return True
+
+    def first_key(self, prefix: str, start_after: str) -> str | None:
+        """The first key under prefix after start_after, or None: one LIST of one key."""
+        with aws.unavailable("check the counter"):
+            listing = self.client.list_objects_v2(
+                Bucket=self.bucket, Prefix=prefix, StartAfter=start_after, MaxKeys=1
+            )
+        contents = listing.get("Contents") or []
+        return contents[0]["Key"] if contents else None
+
     def check(self) -> None:
         """Raises StorageUnavailable unless the bucket answers."""
-        with _storage_errors("reach the bucket"):
+        with aws.unavailable("reach the bucket"):
             self.client.head_bucket(Bucket=self.bucket)
 
     def keys(self, prefix: str, start_after: str = "", page_size: int = 1000) -> Iterator[dict]:
@@ -71,14 +115,13 @@ class FrameStore:
             StartAfter=start_after,
             PaginationConfig={"PageSize": page_size},
         )
-        with _storage_errors("list frames"):
-            for page in pages:
-                yield from page.get("Contents", [])
+        with aws.unavailable("list frames"):
+            yield from (entry for page in pages for entry in page.get("Contents", []))
 
     def folders(self, prefix: str) -> list[str]:
         """The "folders" (common prefixes ending in /) right under prefix, sorted."""
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=prefix, Delimiter="/"
         )
-        with _storage_errors("list frames"):
+        with aws.unavailable("list frames"):
             return sorted(p["Prefix"] for page in pages for p in page.get("CommonPrefixes", []))

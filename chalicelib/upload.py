@@ -1,18 +1,38 @@
-"""A signed camera upload to a stored frame: verify, claim the counter, store once."""
+"""A signed camera upload to a stored frame: verify, claim the counter, store once.
 
-from datetime import timedelta
+The rules are the protocol's (chalicelib/protocol/upload.py, claims.py); here they meet storage.
+"""
 
-from chalicelib import auth, ingest, metrics, naming
-from chalicelib.claims import Claims
+from dataclasses import dataclass
+
+from chalicelib import ingest, metrics
 from chalicelib.keystore import KeyStore
+from chalicelib.protocol import claims, secrets, upload
 from chalicelib.storage import FrameStore
 
-PATH = "/frames"  # the route the camera signs (the API stage and CloudFront add no prefix here)
-# How long after its claim a missing frame may still be written by a retry of its upload: the
-# firmware starts no retry later than CONFIG_RETRY_BUDGET_S (30 min) after the first attempt, and
-# 5 min more covers that attempt's send and answer. A frame missing past this was deleted on
-# purpose (by its owner or the retention rule), and a replay of its upload must not restore it.
-RETRY_HORIZON = timedelta(minutes=35)
+
+@dataclass(frozen=True)
+class Claim:
+    key: str  # where the frame lives (or must be written)
+    fresh: bool  # True: this request made the claim; False: a retry of an earlier request
+    write: bool  # whether to write the frame: fresh, or a retry completing a crashed write
+
+
+def claim(
+    store: FrameStore, camera: str, key_id: str, counter: int, sha256: str, new_key: str
+) -> Claim:
+    """Claims the counter for this body, or finds the earlier claim of the same body."""
+    name = claims.claim_key(camera, key_id, counter)
+    lowest = store.first_key(
+        claims.counter_space(camera, key_id), claims.lowest_from(camera, key_id, counter)
+    )
+    if claims.is_new(counter, name, lowest):
+        if store.create(name, claims.claim_body(new_key, sha256)):
+            return Claim(new_key, fresh=True, write=True)
+        # lost a race to another request with this counter: read its claim
+    key = claims.claimed_key(counter, sha256, store.read(name))
+    return Claim(key, fresh=False, write=claims.write_again(counter, key, new_key,
+                                                             store.exists(key)))
 
 
 def receive(
@@ -25,29 +45,18 @@ def receive(
     Raises auth errors (401/403) before anything is written, ingest errors (413/422) before the
     counter is claimed, and StorageUnavailable (503) when S3 fails; a retry after a 503 is safe.
     """
-    credential = auth.parse_camera(authorization)
+    credential = upload.parse_authorization(authorization)
     secret = keys.camera_secret(credential.camera)
-    body_sha256 = auth.verify_camera(credential, secret, "POST", PATH, body)
-    claims = Claims(store.client, store.bucket)
-    fresh = written = True
+    body_sha256 = upload.verify(credential, secret, body)
+    claimed = None
 
-    def claim(new_key: str) -> tuple[str, bool]:
-        nonlocal fresh, written
-        claimed = claims.claim(
-            credential.camera, auth.key_id(secret), credential.counter, body_sha256, new_key
-        )
-        fresh = claimed.fresh
-        if fresh or store.exists(claimed.key):
-            written = fresh
-            return claimed.key, fresh
-        # The frame the claim names is missing: a crash between claim and frame, or a deletion.
-        if naming.parse_key(new_key).time - naming.parse_key(claimed.key).time > RETRY_HORIZON:
-            raise auth.Replayed(
-                f"counter {credential.counter} was used for a frame that has since been deleted"
-            )
-        return claimed.key, True
+    def claim_for(new_key: str) -> tuple[str, bool]:
+        nonlocal claimed
+        claimed = claim(store, credential.camera, secrets.key_id(secret), credential.counter,
+                        body_sha256, new_key)
+        return claimed.key, claimed.write
 
-    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim)
-    if written:
+    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for)
+    if claimed.write:
         metrics.record_frame_stored(facts["camera"], facts["key"])
-    return facts, 201 if fresh else 200
+    return facts, 201 if claimed.fresh else 200

@@ -15,13 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chalicelib.protocol import upload
+from chalicelib.protocol.secrets import ssm_path
 from infra import cfn
-from stopmotion.camera import secrets_ssm_path
 
 PROJECT = cfn.INFRA.parent
 BIN = Path(sys.executable).parent
 AWS = BIN / "aws"
-FRAMES_PATH = "/frames"
+FRAMES_PATH = upload.ROUTE
 API_URL = re.compile(
     r"https://(?P<id>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.[^/]+/(?P<stage>[^/]+)/?"
 )
@@ -189,7 +190,7 @@ def do_deploy(args: argparse.Namespace) -> None:
     check_parameters(args.parameters, cfn.MERGE)
     stack = args.stack or stack_name(args.stage, PROJECT)
     bucket = args.artifact_bucket or "<ARTIFACT_BUCKET>"
-    parameters = {**args.parameters, "SecretsPath": secrets_ssm_path(args.stage)}
+    parameters = {**args.parameters, "SecretsPath": ssm_path(args.stage)}
     run(deploy_commands(args.out, stack, args.region, bucket, parameters), args.dry_run)
     tell_firmware(stack, args.region, args.dry_run, args.parameters.get("CameraId"))
 

@@ -13,8 +13,10 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.auth import camera_authorization, key_id
-from chalicelib.naming import CAMERA_ID
+from chalicelib.protocol import secrets as layout
+from chalicelib.protocol import upload
+from chalicelib.protocol.keys import CAMERA_ID
+from chalicelib.protocol.secrets import firmware_lines, key_id, ssm_path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_DIR / "var" / "secrets.json"
@@ -25,27 +27,12 @@ class CameraError(Exception):
     """The command cannot do what was asked (camera exists, missing, bad id); nothing changed."""
 
 
-def secrets_ssm_path(stage: str) -> str:
-    """The SSM path of a stage's camera secrets: `camera add --ssm` writes there, `make deploy`
-    passes it to the stack (infra.deploy); tests check .chalice/ (`chalice deploy`) against it."""
-    return f"/stopmotion/{stage}"
-
-
 def new_camera_secret() -> bytes:
-    return secrets.token_bytes(32)
+    return secrets.token_bytes(layout.SECRET_BYTES)
 
 
 def new_viewer_token() -> str:
     return secrets.token_urlsafe(32)
-
-
-def firmware_lines(camera: str, secret: bytes) -> str:
-    """The lines for firmware/include/config.h (the git-ignored real config)."""
-    body = ", ".join(f"0x{b:02x}" for b in secret)
-    return (
-        f'#define CONFIG_CAMERA_ID "{camera}"\n'
-        f"#define CONFIG_CAMERA_SECRET {{{body}}}  // key id {key_id(secret)}\n"
-    )
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -59,17 +46,15 @@ def write_json(path: Path, data: dict) -> None:
 
 
 class FileSecrets:
-    """The local file {"cameras": {id: hex}, "viewer": token}, written atomically, mode 600."""
+    """The local file (chalicelib/protocol/secrets.py), written atomically, mode 600."""
 
     def __init__(self, path: Path):
         self.path = path
 
     def load(self) -> dict:
-        if not self.path.exists():
-            return {"cameras": {}, "viewer": None}
-        data = json.loads(self.path.read_text())
-        data.setdefault("cameras", {})
-        data.setdefault("viewer", None)
+        data = json.loads(self.path.read_text()) if self.path.exists() else {}
+        data.setdefault(layout.CAMERAS, {})
+        data.setdefault(layout.VIEWER, None)
         return data
 
     def save(self, data: dict) -> None:
@@ -77,28 +62,28 @@ class FileSecrets:
 
     def set_camera(self, camera: str, secret: bytes, replace: bool) -> None:
         data = self.load()
-        if (camera in data["cameras"]) != replace:
+        if (camera in data[layout.CAMERAS]) != replace:
             raise CameraError(_exists_message(camera, replace))
-        data["cameras"][camera] = secret.hex()
+        data[layout.CAMERAS][camera] = secret.hex()
         self.save(data)
 
     def set_viewer(self, token: str) -> None:
         data = self.load()
-        data["viewer"] = token
+        data[layout.VIEWER] = token
         self.save(data)
 
     def viewer(self) -> str | None:
-        return self.load()["viewer"]
+        return self.load()[layout.VIEWER]
 
 
 class SsmSecrets:
-    """The stage's SecureString parameters: <path>/cameras/<id> and <path>/viewer."""
+    """The stage's SecureString parameters (chalicelib/protocol/secrets.py)."""
 
     def __init__(self, ssm, stage: str):
-        self.ssm, self.path = ssm, secrets_ssm_path(stage)
+        self.ssm, self.path = ssm, ssm_path(stage)
 
     def set_camera(self, camera: str, secret: bytes, replace: bool) -> None:
-        name = f"{self.path}/cameras/{camera}"
+        name = layout.camera_parameter(self.path, camera)
         try:
             self.ssm.get_parameter(Name=name)
             exists = True
@@ -116,7 +101,7 @@ class SsmSecrets:
 
     def set_viewer(self, token: str) -> None:
         self.ssm.put_parameter(
-            Name=f"{self.path}/viewer",
+            Name=layout.viewer_parameter(self.path),
             Value=token,
             Type="SecureString",
             Overwrite=True,
@@ -125,7 +110,8 @@ class SsmSecrets:
 
     def viewer(self) -> str | None:
         try:
-            return self.ssm.get_parameter(Name=f"{self.path}/viewer", WithDecryption=True)[
+            return self.ssm.get_parameter(Name=layout.viewer_parameter(self.path),
+                                          WithDecryption=True)[
                 "Parameter"
             ]["Value"]
         except self.ssm.exceptions.ParameterNotFound:
@@ -161,7 +147,7 @@ def sign_as_camera(
     if secret_hex:
         secret = bytes.fromhex(secret_hex)
     else:
-        known = FileSecrets(secrets_file).load()["cameras"].get(camera)
+        known = FileSecrets(secrets_file).load()[layout.CAMERAS].get(camera)
         if known is None:
             return None
         secret = bytes.fromhex(known)
@@ -169,19 +155,19 @@ def sign_as_camera(
         counter = next_counter(
             secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}"
         )
-    return camera_authorization(secret, camera, counter, body)
+    return upload.authorization(secret, camera, counter, body)
 
 
 def ensure_local(path: Path, camera: str = DEMO_CAMERA) -> tuple[bytes, str]:
     """Makes sure the local file has `camera` and a viewer token; returns (camera secret, token)."""
     store = FileSecrets(path)
     data = store.load()
-    if camera not in data["cameras"]:
+    if camera not in data[layout.CAMERAS]:
         store.set_camera(camera, new_camera_secret(), replace=False)
     if not store.viewer():
         store.set_viewer(new_viewer_token())
     data = store.load()
-    return bytes.fromhex(data["cameras"][camera]), data["viewer"]
+    return bytes.fromhex(data[layout.CAMERAS][camera]), data[layout.VIEWER]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -213,7 +199,7 @@ def run(args: argparse.Namespace, ssm=None) -> int:
 
             ssm = boto3.client("ssm")
         store = SsmSecrets(ssm, args.stage)
-        where = f"SSM {secrets_ssm_path(args.stage)}"
+        where = f"SSM {ssm_path(args.stage)}"
     else:
         store = FileSecrets(args.secrets_file)
         where = str(args.secrets_file)

@@ -1,53 +1,29 @@
-"""Frame names: the camera and capture time a key (or a pulled file's path) carries, filters.
+"""Frame names on the desktop: the camera and time a key, or a pulled file's path, carries.
 
-Keys are the service's (chalicelib.naming builds them, `key` here delegates to it):
-`frames/<camera>/<YYYY>/<MM>/<DD>/<YYYYMMDD>T<HHMMSS>.<mmm>Z-<suffix>.jpg`; `stopmotion pull`
-keeps the part after `frames/` as the path under its folder, so both parse alike.
+Keys are the service's (chalicelib/protocol/keys.py); `stopmotion pull` keeps the part after
+`frames/` as the path under its folder, so a path that ends like a key parses as that key.
 """
 
 import argparse
-import re
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from chalicelib import naming
-
-PREFIX = naming.ROOT
-_NAME = (rf"(?P<camera>{naming.CAMERA_ID.pattern})/\d{{4}}/\d{{2}}/\d{{2}}/"
-         r"(?P<stamp>\d{8}T\d{6}\.\d{3}Z)-[0-9A-Za-z_-]+\.jpg")
-NAME = re.compile(r"(?:^|/)" + _NAME + "$")  # a key, or a path that ends like one
-KEY = re.compile(PREFIX + _NAME)  # exactly a key: nothing that could leave the pull folder
-STAMP = "%Y%m%dT%H%M%S.%fZ"
+from chalicelib.protocol import keys
+from chalicelib.protocol.errors import BadRequest
 
 
-@dataclass(frozen=True)
-class FrameName:
-    camera: str
-    taken: datetime  # UTC, when the service received the frame
-
-
-def is_key(key: str) -> bool:
-    """Whether `key` is exactly a frame key (safe to use as a path under a folder)."""
-    return KEY.fullmatch(key) is not None
-
-
-def parse(key_or_path: str) -> FrameName | None:
-    """The camera and capture time in a key or path, or None when it is not a frame name."""
-    match = NAME.search(key_or_path.replace("\\", "/"))
-    if not match:
-        return None
-    taken = datetime.strptime(match["stamp"], STAMP).replace(tzinfo=UTC)
-    return FrameName(match["camera"], taken)
+def parse(key_or_path: str) -> keys.FrameName | None:
+    """The frame a key or a pulled file's path names, or None when it is not a frame name."""
+    parts = key_or_path.replace("\\", "/").split("/")[-keys.KEY_DEPTH :]
+    return keys.parse_key(keys.ROOT + "/".join(parts))
 
 
 def parse_time(text: str) -> datetime:
-    """An ISO-8601 time from the command line (a date alone means its midnight); naive means UTC."""
+    """An ISO-8601 time from the command line, as the service reads one (naive means UTC)."""
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise ValueError(f"not an ISO-8601 time: {text!r}") from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return keys.parse_time(text, "the time")
+    except BadRequest as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from error
 
 
 def add_time_range(parser: argparse.ArgumentParser) -> None:
@@ -58,32 +34,17 @@ def add_time_range(parser: argparse.ArgumentParser) -> None:
                         help="end of the range, exclusive: frames taken before it (ISO-8601)")
 
 
-def camera_prefix(camera: str | None) -> str:
-    """The key prefix that lists one camera's frames (all cameras when None)."""
-    return naming.camera_prefix(camera) if camera else PREFIX
-
-
-def key(camera: str, taken: datetime, suffix: str = "") -> str:
-    """A frame's key (without `suffix`: a key that sorts just before every frame of that ms)."""
-    return naming.time_prefix(camera, taken) + (f"-{suffix}.jpg" if suffix else "")
-
-
 def in_range(
-    name: FrameName | None,
+    name: keys.FrameName | None,
     camera: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> bool:
-    """Whether a parsed frame is of `camera` and taken in [since, until); None bounds are open.
-
-    The same half-open range as the service's GET /frames."""
+    """Whether a parsed frame is of `camera` and taken in [since, until), as GET /frames says; a
+    file that is no frame is only in the range that has no bounds."""
     if name is None:
         return camera is None and since is None and until is None
-    if camera and name.camera != camera:
-        return False
-    if since and name.taken < since:
-        return False
-    return not (until and name.taken >= until)
+    return keys.within(name, camera, since, until)
 
 
 def local_frames(folder: Path) -> list[Path]:
@@ -93,6 +54,6 @@ def local_frames(folder: Path) -> list[Path]:
 
     def order(path: Path) -> tuple:
         name = parse(path.as_posix())
-        return (0, name.taken, name.camera, path.name) if name else (1, path.as_posix())
+        return (0, name.time, name.camera, path.name) if name else (1, path.as_posix())
 
     return sorted(paths, key=order)

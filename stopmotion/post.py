@@ -1,7 +1,7 @@
 """`stopmotion post`: a virtual camera that sends a JPEG the way the firmware does, byte for byte.
 
-Raw HTTP/1.1 over a socket (no HTTP library): the contract's header set in its order,
-Content-Length, no chunking, `Connection: close`; then it prints the server's answer. Options
+Raw HTTP/1.1 over a socket (no HTTP library): the protocol's request head
+(chalicelib/protocol/upload.py), Content-Length, no chunking; then it prints the answer. Options
 reproduce what the old camera module revisions put on the wire, to test the service's repairs.
 """
 
@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from chalicelib.protocol import keys, upload
 from stopmotion import camera as camera_secrets
 from stopmotion import localstack
 
-FIRMWARE_VERSION = "0.1.0"
 FIFO_PAD = 0x00  # what the FIFO holds past the end of the image on the modules we know
 
 
@@ -27,29 +27,18 @@ def camera_body(jpeg: bytes, dummy_byte: bool = False, drop_ff: bool = False,
     return body + bytes([FIFO_PAD]) * pad
 
 
-def build_request(url: str, body: bytes, camera: str, version: str = FIRMWARE_VERSION,
+def build_request(url: str, body: bytes, version: str = upload.FIRMWARE_VERSION,
                   authorization: str | None = None) -> bytes:
-    """The exact bytes the firmware sends for one frame (the one place that knows the header set);
-    with authorization, signed as the firmware signs (stopmotion.camera.sign_as_camera)."""
-    if not (camera.isascii() and camera.isprintable() and version.isprintable()):
-        raise ValueError("the camera id and version must be printable ASCII (one header line each)")
+    """The exact bytes the firmware sends for one frame to url; with authorization, signed as
+    the firmware signs (stopmotion.camera.sign_as_camera). ValueError for a value that would not
+    be one header line."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port and parts.port != 80:
         host = f"{host}:{parts.port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    head = (
-        f"POST {path} HTTP/1.1\r\n"
-        f"Host: {host}\r\n"
-        f"User-Agent: stopmotion-cam/{version}\r\n"
-        "Content-Type: image/jpeg\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        f"X-Camera-Id: {camera}\r\n"
-        + (f"Authorization: {authorization}\r\n" if authorization else "")
-        + "Connection: close\r\n"
-        "\r\n"
-    )
-    return head.encode("ascii") + body
+    user_agent = upload.USER_AGENT_PREFIX + version
+    return upload.request_head(host, path, len(body), authorization, user_agent) + body
 
 
 def send(url: str, request: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
@@ -74,9 +63,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                    description=__doc__.splitlines()[0])
     parser.add_argument("jpeg", type=Path, help="the JPEG file to send")
     parser.add_argument("--url", help="where the camera posts (default: the running `make run`)")
-    parser.add_argument("--camera", help="camera id to sign as, also sent as X-Camera-Id "
-                        "(default: make run's demo camera; with --url, default)")
-    parser.add_argument("--firmware-version", default=FIRMWARE_VERSION, help="in the User-Agent")
+    parser.add_argument("--camera", help="camera id to sign as "
+                        f"(default: make run's demo camera; with --url, {keys.DEFAULT_CAMERA})")
+    parser.add_argument("--firmware-version", default=upload.FIRMWARE_VERSION,
+                        help="in the User-Agent")
     parser.add_argument("--dummy-byte", action="store_true",
                         help="send a junk byte before the image (FIFO dummy byte revisions)")
     parser.add_argument("--drop-ff", action="store_true",
@@ -105,10 +95,10 @@ def main(args: argparse.Namespace) -> int:
         if stack is None:
             sys.exit(f"post: no `make run` is running ({args.stack_file} names none): start it, "
                      "or say where to post with --url")
-        args.url = f"{stack['api_url']}/frames"
+        args.url = f"{stack['api_url']}{upload.ROUTE}"
         args.camera = args.camera or stack["camera"]
         args.secrets_file = args.secrets_file or Path(stack["secrets_file"])
-    args.camera = args.camera or "default"
+    args.camera = args.camera or keys.DEFAULT_CAMERA
     args.secrets_file = args.secrets_file or camera_secrets.DEFAULT_FILE
     body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad)
     try:
@@ -117,7 +107,7 @@ def main(args: argparse.Namespace) -> int:
         if authorization is None:
             print(f"post: no secret for camera {args.camera!r} in {args.secrets_file}: sending "
                   "unsigned (`stopmotion camera add` makes one)", file=sys.stderr)
-        request = build_request(args.url, body, args.camera, args.firmware_version, authorization)
+        request = build_request(args.url, body, args.firmware_version, authorization)
         status, answer = send(args.url, request, args.timeout)
     except (OSError, ValueError) as error:
         sys.exit(f"post: {args.url}: {error}")

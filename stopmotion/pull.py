@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
+from chalicelib.protocol import keys
 from stopmotion import frames, localstack
 
 ATTEMPTS = 3
@@ -50,19 +51,13 @@ def make_client(endpoint_url: str | None, workers: int, local: bool = False) -> 
 
 
 def listing(client: Any, bucket: str, camera: str | None, since: Any, until: Any) -> list[dict]:
-    """The frame objects of `camera` (all cameras if None) taken in [since, until), in key order."""
-    start = frames.key(camera, since) if camera and since else ""
-    found = []
+    """The frame objects of `camera` (all cameras if None) taken in [since, until), in key order:
+    only frame keys, which are safe as paths under a folder."""
+    prefix, start = keys.listing_start(camera, since)
     pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=frames.camera_prefix(camera), StartAfter=start)
-    for page in pages:
-        for obj in page.get("Contents", []):
-            name = frames.parse(obj["Key"]) if frames.is_key(obj["Key"]) else None
-            if camera and until and name and name.taken >= until:
-                return found  # one camera's keys sort by time: nothing later matches
-            if name and frames.in_range(name, camera, since, until):
-                found.append(obj)
-    return found
+        Bucket=bucket, Prefix=prefix, StartAfter=start)
+    entries = (obj for page in pages for obj in page.get("Contents", []))
+    return [obj for _, obj in keys.select(entries, camera, since, until)]
 
 
 def fetch(client: Any, bucket: str, obj: dict, target: Path) -> tuple[str, int]:
@@ -107,7 +102,7 @@ def pull(client: Any, bucket: str, dest: Path, objects: list[dict], workers: int
     """Fetches the objects not yet in `dest`; returns counts by outcome and the failures."""
     todo = []
     for obj in objects:
-        target = dest / obj["Key"].removeprefix(frames.PREFIX)
+        target = dest / obj["Key"].removeprefix(keys.ROOT)
         if not (target.is_file() and target.stat().st_size == obj["Size"]):
             todo.append((obj, target))
     outcome: dict[str, Any] = {"already": len(objects) - len(todo), "bytes": 0, "failed": [],

@@ -59,7 +59,7 @@ def check(path: Path) -> Frame | str:
     except Exception as error:  # noqa: BLE001 - any decoder failure means "skip and report"
         return str(error) or type(error).__name__
     name = frames.parse(path.as_posix())
-    return Frame(path, size, name.taken if name else None, mode, sampling, brightness)
+    return Frame(path, size, name.time if name else None, mode, sampling, brightness)
 
 
 def scan(paths: list[Path], progress: bool = False) -> tuple[list[Frame], list[tuple[Path, str]]]:

@@ -6,7 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
-from chalicelib.auth import parse_camera
+from chalicelib.protocol import upload
 from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
 from stopmotion.camera import DEMO_CAMERA, ensure_local, sign_as_camera
 from stopmotion.localstack import DEFAULT_STATE_FILE, PROJECT_DIR, LocalStack, StackError
@@ -41,7 +41,7 @@ def instructions(stack: LocalStack, camera: str = DEMO_CAMERA) -> str:
     _, viewer_token = ensure_local(stack.secrets_file, camera)
     sample = SAMPLE.read_bytes()
     authorization = sign_as_camera(camera, sample, stack.secrets_file)
-    counter = parse_camera(authorization).counter
+    counter = upload.parse_authorization(authorization).counter
     # post and pull find this stack through its state file: name it only when not the default
     stack_option = ("" if stack.state_file == DEFAULT_STATE_FILE
                     else f" --stack-file {_shown(stack.state_file)}")
@@ -52,9 +52,8 @@ def instructions(stack: LocalStack, camera: str = DEMO_CAMERA) -> str:
         f"Post the sample frame as camera {camera!r}, signed with its secret from "
         f"{_shown(stack.secrets_file)} and counter {counter}\n"
         "(the same line again is a retry: 200 and the same key):\n"
-        f"  curl -sS -H 'Content-Type: image/jpeg' -H 'X-Camera-Id: {camera}' "
-        f"-H 'Authorization: {authorization}' "
-        f"--data-binary @{_shown(SAMPLE)} {stack.api_url}/frames\n\n"
+        f"  curl -sS -H 'Content-Type: image/jpeg' -H 'Authorization: {authorization}' "
+        f"--data-binary @{_shown(SAMPLE)} {stack.api_url}{upload.ROUTE}\n\n"
         "Post any JPEG as that camera, signed with the next counter:\n"
         f"  .venv/bin/stopmotion post {_shown(SAMPLE)}{stack_option}\n\n"
         "Copy the frames into a folder:\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from chalicelib import auth
+from chalicelib.protocol import upload
 from stopmotion.camera import FileSecrets, new_camera_secret
 from stopmotion.localstack import LocalStack
 
@@ -50,10 +50,10 @@ class SignedCameras:
         return bytes.fromhex(self.store.load()["cameras"][camera])
 
     def authorization(self, camera: str, body: bytes, counter: int | None = None,
-                      path: str = "/frames", method: str = "POST") -> str:
+                      path: str = upload.ROUTE, method: str = upload.METHOD) -> str:
         if counter is None:
             counter = self.counters[camera] = self.counters.get(camera, 0) + 1
-        return auth.camera_authorization(self.secret(camera), camera, counter, body, path, method)
+        return upload.authorization(self.secret(camera), camera, counter, body, path, method)
 
     def viewer(self) -> dict[str, str]:
         """Headers that carry the viewer token."""
@@ -134,30 +134,23 @@ def camera_post(
     body: bytes,
     *,
     camera: str | None = "test-cam",
-    path: str = "/frames",
+    path: str = upload.ROUTE,
     content_type: str = "image/jpeg",
     timeout: float = 30.0,
     counter: int | None = None,
     sign: bool = True,
 ) -> tuple[int, dict[str, str], bytes]:
-    """POSTs body exactly as the firmware does (contracts.md): raw HTTP/1.1, Content-Length,
-    Connection: close, signed for camera (next counter unless given) when the stack is known.
-    Returns (status, headers with lower-case names, body)."""
+    """POSTs body exactly as the firmware does (upload.request_head): raw HTTP/1.1,
+    Content-Length, Connection: close, signed for camera (next counter unless given) when the
+    stack is known and camera is not None. Returns (status, headers with lower-case names, body)."""
     host, port = api_url.removeprefix("http://").split(":")
-    head = [
-        f"POST {path} HTTP/1.1",
-        f"Host: {host}",
-        "User-Agent: stopmotion-cam/test",
-        f"Content-Type: {content_type}",
-        f"Content-Length: {len(body)}",
-    ]
-    if camera is not None:
-        head.append(f"X-Camera-Id: {camera}")
-        if sign and api_url in _CAMERAS:
-            signer, route = _CAMERAS[api_url], path.split("?")[0]
-            head.append(f"Authorization: {signer.authorization(camera, body, counter, route)}")
-    head.append("Connection: close")
-    request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
+    authorization = None
+    if camera is not None and sign and api_url in _CAMERAS:
+        signer, route = _CAMERAS[api_url], path.split("?")[0]
+        authorization = signer.authorization(camera, body, counter, route)
+    head = upload.request_head(host, path, len(body), authorization,
+                               upload.USER_AGENT_PREFIX + "test", content_type)
+    request = head + body
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
         sock.sendall(request)
         response = b""

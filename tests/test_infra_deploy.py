@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.protocol import secrets
 from infra import cfn, deploy
-from stopmotion import camera
 
 API_ID = "k3x9q2w7ab"
 REGION = "eu-central-1"
@@ -201,7 +201,7 @@ def test_prod_deploy_reads_the_secrets_camera_add_writes(tmp_path, capsys):
     (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
     assert deploy.main(["deploy", "--stage", "prod", "--dry-run", "--out", str(tmp_path)]) == 0
     path = overrides_of(printed_commands(capsys)[1])["SecretsPath"]
-    assert path == camera.secrets_ssm_path("prod") == "/stopmotion/prod"
+    assert path == secrets.ssm_path("prod") == "/stopmotion/prod"
     merge = cfn.load(cfn.MERGE)
     assert "Default" not in merge["Parameters"]["SecretsPath"], "a deploy must name the path"
     function = merge["Resources"]["APIHandler"]["Properties"]
@@ -221,7 +221,7 @@ def test_chalice_stages_read_and_may_read_their_own_secrets():
         path = settings.get("environment_variables", {}).get("SECRETS_SSM_PATH")
         if path is None:
             continue
-        assert path == camera.secrets_ssm_path(stage)
+        assert path == secrets.ssm_path(stage)
         policy = json.loads((deploy.PROJECT / ".chalice" / settings["iam_policy_file"]).read_text())
         ssm = [r for s in policy["Statement"] if "ssm:GetParametersByPath" in s["Action"]
                for r in s["Resource"]]

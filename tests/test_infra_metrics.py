@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from chalicelib import metrics, naming
+from chalicelib import metrics
+from chalicelib.protocol import keys
 from infra import cfn
 from tests.conftest import camera_post
 
@@ -124,8 +125,8 @@ def test_alarm_camera_is_a_camera_id_and_defaults_to_the_default_camera(alarm):
     template = cfn.load(cfn.FRONT_DOOR)
     (camera,) = alarm["Dimensions"]
     assert camera["Value"] == {"Ref": "CameraId"}
-    assert template["Parameters"]["CameraId"]["AllowedPattern"] == naming.CAMERA_ID.pattern
-    assert cfn.parameter_defaults(template)["CameraId"] == naming.DEFAULT_CAMERA
+    assert template["Parameters"]["CameraId"]["AllowedPattern"] == keys.CAMERA_ID.pattern
+    assert cfn.parameter_defaults(template)["CameraId"] == keys.DEFAULT_CAMERA
 
 
 def test_alarm_fires_on_silence(alarm):

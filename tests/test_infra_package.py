@@ -200,5 +200,6 @@ def test_aws_cloudformation_package_uploads_code_and_nested_template(sam, local_
     nested_key = nested_url.rsplit("/", 1)[1]
     assert cfn.load(uploaded / nested_key) == cfn.load(cfn.FRONT_DOOR), "re-serialised, same data"
     with zipfile.ZipFile(uploaded / code_uri.rsplit("/", 1)[1]) as code:
-        assert {"app.py", "chalicelib/metrics.py"} <= set(code.namelist())
+        assert {"app.py", "chalicelib/metrics.py", "chalicelib/protocol/upload.py"} <= set(
+            code.namelist())  # the protocol package too
     lint(sam.parent / "packaged.yaml")

@@ -52,6 +52,7 @@ def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_al
     try:
         curls = [line.strip() for line in printed if line.strip().startswith("curl ")]
         post, listing = curls
+        assert "X-Camera-Id" not in post  # the camera id comes from the signed credential
         assert any(f"{tmp_path}/var/stopmotion/frames/" in line for line in printed)
 
         def run(command: str) -> dict:

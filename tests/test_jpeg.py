@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from chalicelib import jpeg
-from chalicelib.errors import NotAJpeg
+from chalicelib.protocol.errors import NotAJpeg
 from tests.conftest import make_jpeg
 
 SIZES = [(40, 30), (320, 240), (801, 601)]

@@ -8,7 +8,8 @@ import pytest
 from chalice.test import Client
 
 import app
-from chalicelib import auth, ingest, jpeg
+from chalicelib import ingest, jpeg
+from chalicelib.protocol import upload
 from chalicelib.storage import FrameStore
 from stopmotion.localstack import free_port
 from tests.conftest import cameras_for, make_jpeg
@@ -92,7 +93,7 @@ def test_an_unsigned_frame_is_refused(client):
 @pytest.mark.parametrize("camera", ["UPPER", "a" * 33, "cam/..", "cam_1"])
 def test_a_bad_camera_id_is_refused(client, camera):
     body = make_jpeg()
-    authorization = auth.camera_authorization(bytes(32), camera, 1, body)
+    authorization = upload.authorization(bytes(32), camera, 1, body)
     headers = {"Content-Type": "image/jpeg", "Authorization": authorization}
     response = client.http.post("/frames", headers=headers, body=body)
     assert response.status_code == 401
@@ -128,7 +129,7 @@ def test_a_frame_over_the_limit_gets_413(client, s3, local_stack, monkeypatch):
 def test_a_wrong_media_type_gets_415_that_names_the_accepted_types(client, content_type):
     response = post(client, make_jpeg(), content_type=content_type)
     assert response.status_code == 415
-    assert all(accepted in response.json_body["Message"] for accepted in app.FRAME_TYPES)
+    assert all(accepted in response.json_body["Message"] for accepted in upload.CONTENT_TYPES)
 
 
 @pytest.mark.parametrize("request_", [

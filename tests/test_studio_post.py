@@ -22,18 +22,17 @@ def stopmotion_post(*argv: str) -> int:
 
 
 def test_request_is_the_contract_header_set_in_order() -> None:
-    request = post.build_request("http://cam.example:8080/api/frames", JPEG, "garden", "1.2.3")
+    request = post.build_request("http://cam.example:8080/api/frames", JPEG, "1.2.3")
     assert request == (
         b"POST /api/frames HTTP/1.1\r\n"
         b"Host: cam.example:8080\r\n"
         b"User-Agent: stopmotion-cam/1.2.3\r\n"
         b"Content-Type: image/jpeg\r\n"
         b"Content-Length: 13\r\n"
-        b"X-Camera-Id: garden\r\n"
         b"Connection: close\r\n"
         b"\r\n" + JPEG
     )
-    request = post.build_request("http://d1.cloudfront.net/f", JPEG, "a")
+    request = post.build_request("http://d1.cloudfront.net/f", JPEG)
     assert b"Host: d1.cloudfront.net\r\n" in request
 
 
@@ -84,7 +83,7 @@ def test_sends_exactly_the_request_and_prints_the_answer(
     url = f"http://127.0.0.1:{recorder.port}/frames"
     assert stopmotion_post(str(source), "--url", url, "--camera", "porch", "--pad", "4") == 0
     recorder.join(5)
-    assert recorder.received == post.build_request(url, JPEG + bytes(4), "porch")
+    assert recorder.received == post.build_request(url, JPEG + bytes(4))
     assert b"chunked" not in recorder.received.lower()
     assert capsys.readouterr().out.startswith("HTTP/1.1 201 Created")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench import synthetic
-from stopmotion import frames, post, pull
+from chalicelib.protocol.keys import ROOT, parse_key
+from stopmotion import post, pull
 from tests.conftest import camera_post
 
 
@@ -37,7 +38,7 @@ def put_frames(stack, camera: str, count: int, sha256: bool = True, first: int =
 
 
 def local(dest: Path) -> dict[str, bytes]:
-    return {frames.PREFIX + p.relative_to(dest).as_posix(): p.read_bytes()
+    return {ROOT + p.relative_to(dest).as_posix(): p.read_bytes()
             for p in dest.rglob("*") if p.is_file()}
 
 
@@ -94,13 +95,13 @@ def test_resumes_after_an_interrupted_run(local_stack, tmp_path: Path) -> None:
     stored = put_frames(local_stack, "pull-resume", 6)
     keys = sorted(stored)
     for key in keys[:2]:  # finished before the interruption
-        path = tmp_path / key.removeprefix(frames.PREFIX)
+        path = tmp_path / key.removeprefix(ROOT)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(stored[key])
-    half = tmp_path / keys[2].removeprefix(frames.PREFIX)
+    half = tmp_path / keys[2].removeprefix(ROOT)
     partial = half.with_name(f".{half.name}.part")
     partial.write_bytes(stored[keys[2]][:100])  # cut off mid-download
-    damaged = tmp_path / keys[3].removeprefix(frames.PREFIX)
+    damaged = tmp_path / keys[3].removeprefix(ROOT)
     damaged.parent.mkdir(parents=True, exist_ok=True)
     damaged.write_bytes(b"short")  # a final file of the wrong size is fetched again
     assert stopmotion_pull(local_stack, tmp_path, "--camera", "pull-resume") == 0
@@ -124,10 +125,10 @@ def test_pulls_what_the_service_stored(
 
 
 def test_keys_that_could_escape_the_folder_are_not_frames() -> None:
-    assert frames.is_key("frames/cam/2026/11/24/20261124T060000.000Z-ab12.jpg")
-    assert not frames.is_key("frames/../cam/2026/11/24/20261124T060000.000Z-ab12.jpg")
-    assert not frames.is_key("frames/cam/2026/11/24/20261124T060000.000Z-../x.jpg")
-    assert not frames.is_key("x/frames/cam/2026/11/24/20261124T060000.000Z-ab12.jpg")
+    assert parse_key("frames/cam/2026/11/24/20261124T060000.000Z-ab12.jpg")
+    assert not parse_key("frames/../cam/2026/11/24/20261124T060000.000Z-ab12.jpg")
+    assert not parse_key("frames/cam/2026/11/24/20261124T060000.000Z-../x.jpg")
+    assert not parse_key("x/frames/cam/2026/11/24/20261124T060000.000Z-ab12.jpg")
 
 
 def test_missing_bucket_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:

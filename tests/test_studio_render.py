@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
 from bench import synthetic
+from chalicelib.protocol.keys import ROOT
 from stopmotion import frames, render
 
 SIZE = (160, 120)
@@ -79,7 +80,7 @@ def mixed_sizes(folder: Path) -> list[Path]:
     4:2:0), smaller of the same aspect, portrait."""
     paths = []
     for i, key in enumerate(synthetic.frame_keys(18)):
-        path = folder / key.removeprefix(frames.PREFIX)
+        path = folder / key.removeprefix(ROOT)
         path.parent.mkdir(parents=True, exist_ok=True)
         angle = math.radians(20 * i)
         hue = (128, round(128 + 60 * math.cos(angle)), round(128 + 60 * math.sin(angle)))
@@ -209,7 +210,7 @@ def test_each_frame_gets_its_own_capture_time(folder: Path, tmp_path: Path) -> N
 def test_deflicker_evens_out_brightness(tmp_path: Path) -> None:
     source = tmp_path / "flicker"
     for i, key in enumerate(synthetic.frame_keys(16)):
-        path = source / key.removeprefix(frames.PREFIX)
+        path = source / key.removeprefix(ROOT)
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", SIZE, (90, 90, 90) if i % 2 else (150, 150, 150)).save(path, quality=95)
 

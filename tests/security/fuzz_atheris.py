@@ -12,8 +12,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from chalicelib import auth, jpeg
-    from chalicelib.errors import NotAJpeg
+    from chalicelib import jpeg
+    from chalicelib.protocol import errors, upload, viewer
+    from chalicelib.protocol.errors import NotAJpeg
     from tests.security.jpeg_check import check
 
 
@@ -30,13 +31,13 @@ def fuzz_jpeg(data: bytes) -> None:
 def fuzz_auth(data: bytes) -> None:
     header = data.decode("latin-1")  # how HTTP header bytes reach the app
     try:
-        credential = auth.parse_camera(header)
-        auth.verify_camera(credential, bytes(32), "POST", "/frames", data)
-    except auth.AuthError:
+        credential = upload.parse_authorization(header)
+        upload.verify(credential, bytes(32), data)
+    except errors.AuthError:
         pass
     try:
-        auth.verify_viewer(header, "viewer-token")
-    except auth.AuthError:
+        viewer.verify(header, "viewer-token")
+    except errors.AuthError:
         pass
 
 

@@ -1,6 +1,6 @@
 """Writes the vectors the firmware's SHA-256, HMAC and request signer are checked against.
 
-Every expected value comes from Python (hashlib, hmac, chalicelib.auth). Run it to regenerate:
+Every expected value comes from Python (hashlib, hmac, chalicelib.protocol.upload). To regenerate:
     .venv/bin/python -m tests.security.make_vectors > firmware/test/test_native/auth_vectors.txt
 Line formats ("-" stands for empty hex):
     sha256 <message hex> <digest hex>
@@ -14,7 +14,7 @@ import hmac
 import random
 import sys
 
-from chalicelib import auth
+from chalicelib.protocol import upload
 
 
 def hx(data: bytes) -> str:
@@ -47,13 +47,14 @@ def lines() -> list[str]:
     for method, path, camera, counter, length in cases:
         key = rng.randbytes(32)
         body_sha = hashlib.sha256(rng.randbytes(64)).hexdigest()
-        message = auth.string_to_sign(method, path, camera, counter, length, body_sha)
-        signature = auth.sign(key, message)
+        message = upload.string_to_sign(method, path, camera, counter, length, body_sha)
+        signature = upload.sign(key, message)
         out.append(
             f"sign {key.hex()} {method} {path} {camera} {counter} {length} {body_sha} {signature}"
         )
-        value = f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
-        assert auth.parse_camera(value) == auth.CameraCredential(camera, counter, signature)
+        value = f"{upload.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
+        credential = upload.CameraCredential(camera, counter, signature)
+        assert upload.parse_authorization(value) == credential
         out.append(f"header {camera} {counter} {signature} {value}")
     return out
 

@@ -1,11 +1,14 @@
-"""Claims on a real S3-compatible server: idempotent retries, replays and stale counters refused."""
+"""Claims (chalicelib.upload.claim) on a real S3-compatible server: idempotent retries, replays
+and stale counters refused."""
 
 import itertools
 
 import pytest
 
-from chalicelib import auth
-from chalicelib.claims import Claims, claim_key
+from chalicelib.protocol import errors
+from chalicelib.protocol.claims import claim_body, claim_key
+from chalicelib.storage import FrameStore
+from chalicelib.upload import claim
 
 _cameras = itertools.count()
 K1 = "frames/x/2026/01/01/20260101T000000.000Z-0001.jpg"
@@ -13,8 +16,8 @@ K2 = "frames/x/2026/01/01/20260101T000001.000Z-0002.jpg"
 
 
 @pytest.fixture
-def claims(s3):
-    return Claims(s3, "frames")
+def store(s3):
+    return FrameStore(s3, "frames")
 
 
 @pytest.fixture
@@ -22,48 +25,48 @@ def camera():
     return f"cam-{next(_cameras)}"
 
 
-def test_first_claim_is_fresh_and_stored(claims, s3, camera):
-    got = claims.claim(camera, "k1", 5, "aa", K1)
+def test_first_claim_is_fresh_and_stored(store, s3, camera):
+    got = claim(store, camera, "k1", 5, "aa", K1)
     assert got.fresh and got.key == K1
     body = s3.get_object(Bucket="frames", Key=f"claims/{camera}/k1/0000000005")["Body"].read()
     assert b'"sha256": "aa"' in body
 
 
-def test_retry_with_same_body_returns_the_claimed_key(claims, camera):
-    claims.claim(camera, "k1", 5, "aa", K1)
-    again = claims.claim(camera, "k1", 5, "aa", K2)
+def test_retry_with_same_body_returns_the_claimed_key(store, camera):
+    claim(store, camera, "k1", 5, "aa", K1)
+    again = claim(store, camera, "k1", 5, "aa", K2)
     assert not again.fresh and again.key == K1
 
 
-def test_same_counter_other_body_is_a_replay(claims, camera):
-    claims.claim(camera, "k1", 5, "aa", K1)
-    with pytest.raises(auth.Replayed):
-        claims.claim(camera, "k1", 5, "bb", K2)
+def test_same_counter_other_body_is_a_replay(store, camera):
+    claim(store, camera, "k1", 5, "aa", K1)
+    with pytest.raises(errors.Replayed):
+        claim(store, camera, "k1", 5, "bb", K2)
 
 
-def test_lower_counter_is_stale_but_gaps_are_fine(claims, camera):
-    claims.claim(camera, "k1", 5, "aa", K1)
-    claims.claim(camera, "k1", 9, "bb", K1)  # frames whose upload gave up leave gaps
-    with pytest.raises(auth.Stale):
-        claims.claim(camera, "k1", 7, "cc", K1)
-    assert claims.claim(camera, "k1", 5, "aa", K1).fresh is False  # an old retry still answers
+def test_lower_counter_is_stale_but_gaps_are_fine(store, camera):
+    claim(store, camera, "k1", 5, "aa", K1)
+    claim(store, camera, "k1", 9, "bb", K1)  # frames whose upload gave up leave gaps
+    with pytest.raises(errors.Stale):
+        claim(store, camera, "k1", 7, "cc", K1)
+    assert claim(store, camera, "k1", 5, "aa", K1).fresh is False  # an old retry still answers
 
 
-def test_counters_compare_as_numbers_not_text(claims, camera):
-    claims.claim(camera, "k1", 10, "aa", K1)
-    with pytest.raises(auth.Stale):
-        claims.claim(camera, "k1", 9, "bb", K1)
-    assert claims.claim(camera, "k1", 4294967295, "cc", K1).fresh
+def test_counters_compare_as_numbers_not_text(store, camera):
+    claim(store, camera, "k1", 10, "aa", K1)
+    with pytest.raises(errors.Stale):
+        claim(store, camera, "k1", 9, "bb", K1)
+    assert claim(store, camera, "k1", 4294967295, "cc", K1).fresh
 
 
-def test_new_secret_starts_a_new_counter_space(claims, camera):
-    claims.claim(camera, "k1", 500, "aa", K1)
-    assert claims.claim(camera, "k2", 1, "bb", K1).fresh  # EEPROM erased, secret rotated
+def test_new_secret_starts_a_new_counter_space(store, camera):
+    claim(store, camera, "k1", 500, "aa", K1)
+    assert claim(store, camera, "k2", 1, "bb", K1).fresh  # EEPROM erased, secret rotated
 
 
-def test_cameras_do_not_share_counters(claims, camera):
-    claims.claim(camera, "k1", 500, "aa", K1)
-    assert claims.claim(camera + "x", "k1", 1, "bb", K1).fresh
+def test_cameras_do_not_share_counters(store, camera):
+    claim(store, camera, "k1", 500, "aa", K1)
+    assert claim(store, camera + "x", "k1", 1, "bb", K1).fresh
 
 
 def test_claim_key_is_zero_padded():
@@ -73,10 +76,10 @@ def test_claim_key_is_zero_padded():
 @pytest.mark.parametrize(
     "body", [b"not json", b"[1]", b'{"key": 5, "sha256": "aa"}', b'{"key": "../x", "sha256": "aa"}']
 )
-def test_a_damaged_claim_refuses_the_counter(claims, s3, camera, body):
+def test_a_damaged_claim_refuses_the_counter(store, s3, camera, body):
     s3.put_object(Bucket="frames", Key=claim_key(camera, "k1", 3), Body=body)
-    with pytest.raises(auth.Replayed):
-        claims.claim(camera, "k1", 3, "aa", K1)
+    with pytest.raises(errors.Replayed):
+        claim(store, camera, "k1", 3, "aa", K1)
 
 
 @pytest.fixture
@@ -97,10 +100,10 @@ def honouring_s3(monkeypatch):
 def test_a_second_create_of_a_claim_is_refused_but_frames_are_overwritten(honouring_s3):
     """The create-only header goes on claims only: frames through the same client stay PUTs."""
     s3 = honouring_s3()
-    claims = Claims(s3, "frames")
+    store = FrameStore(s3, "frames")
     name = claim_key("racer", "k1", 1)
-    assert claims._create(name, {"key": K1, "sha256": "aa"})
-    assert not claims._create(name, {"key": K2, "sha256": "bb"})
+    assert store.create(name, claim_body(K1, "aa"))
+    assert not store.create(name, claim_body(K2, "bb"))
     assert b'"aa"' in s3.get_object(Bucket="frames", Key=name)["Body"].read()
     s3.put_object(Bucket="frames", Key=K1, Body=b"first")
     s3.put_object(Bucket="frames", Key=K1, Body=b"second")
@@ -115,10 +118,10 @@ def race(honouring_s3, rival_sha256: str):
 
     def rival_claims_first(params, **_):
         if params["Key"] == claim_key("racer", "k1", 7) and not rival:
-            rival.append(Claims(theirs, "frames").claim("racer", "k1", 7, rival_sha256, K1))
+            rival.append(claim(FrameStore(theirs, "frames"), "racer", "k1", 7, rival_sha256, K1))
 
     mine.meta.events.register("before-parameter-build.s3.PutObject", rival_claims_first)
-    claimed = Claims(mine, "frames").claim("racer", "k1", 7, "aa", K2)
+    claimed = claim(FrameStore(mine, "frames"), "racer", "k1", 7, "aa", K2)
     assert rival, "the rival never ran: this claim wrote without checking first?"
     return rival[0], claimed
 
@@ -131,5 +134,5 @@ def test_the_same_body_racing_itself_gets_the_winners_key(honouring_s3):
 
 
 def test_another_body_losing_the_race_is_a_replay(honouring_s3):
-    with pytest.raises(auth.Replayed):
+    with pytest.raises(errors.Replayed):
         race(honouring_s3, "bb")

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from chalicelib import auth
+from chalicelib.protocol import upload
 from tests.conftest import make_jpeg
 
 FRAME = make_jpeg(24, 16, seed=11)
@@ -34,16 +34,13 @@ def raw(stack, head_lines, body=b"", shut_write=False, timeout=15.0):
         return status, None
 
 
-def post_head(length, *extra, request_line="POST /frames HTTP/1.1"):
-    """A camera-like request head; `extra` lines go before Connection, repeats included."""
-    return [
-        request_line,
-        "Host: 127.0.0.1",
-        "Content-Type: image/jpeg",
-        f"Content-Length: {length}",
-        *extra,
-        "Connection: close",
-    ]
+def post_head(length, *extra, request_line=None):
+    """The camera's request head (upload.request_head) as lines, unsigned; `extra` lines go
+    before Connection, repeats included; request_line replaces the first."""
+    user_agent = upload.USER_AGENT_PREFIX + upload.FIRMWARE_VERSION
+    head = upload.request_head("127.0.0.1", upload.ROUTE, length, None, user_agent)
+    *lines, connection = head.decode("ascii").removesuffix("\r\n\r\n").split("\r\n")
+    return [request_line or lines[0], *lines[1:], *extra, connection]
 
 
 def stored(stack, camera):
@@ -118,7 +115,7 @@ def test_content_length_shorter_than_the_body(local_stack, cameras):
 def test_a_signature_over_the_declared_length_is_checked_against_what_arrived(local_stack, cameras):
     secret = cameras.secret("edge-lie")
     cut = FRAME[:-40]
-    lying = auth.camera_authorization(secret, "edge-lie", 1, FRAME)  # signs the full frame
+    lying = upload.authorization(secret, "edge-lie", 1, FRAME)  # signs the full frame
     status, _ = raw(local_stack, post_head(len(cut), f"Authorization: {lying}"), cut)
     assert status == 403
     assert stored(local_stack, "edge-lie") == []

@@ -6,7 +6,7 @@ test_auth.cpp, against auth_vectors.txt, which make_vectors.py writes from Pytho
 import hashlib
 from pathlib import Path
 
-from chalicelib import auth
+from chalicelib.protocol import upload
 from simboard import sketch
 from tests.security import make_vectors
 
@@ -25,5 +25,5 @@ def test_avr_build_signs_like_python():
     body = bytes((0x5A + i) & 0xFF for i in range(16384))
     digest = hashlib.sha256(body).hexdigest()
     assert results["digest"] == digest
-    message = auth.string_to_sign("POST", "/frames", "garden-cam-01", 123456, 65000, digest)
-    assert results["signature"] == auth.sign(bytes(range(1, 33)), message)
+    message = upload.string_to_sign("POST", "/frames", "garden-cam-01", 123456, 65000, digest)
+    assert results["signature"] == upload.sign(bytes(range(1, 33)), message)

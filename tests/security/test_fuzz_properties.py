@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from chalicelib import auth, jpeg
-from chalicelib.errors import NotAJpeg
+from chalicelib import jpeg
+from chalicelib.protocol import errors, keys, upload, viewer
+from chalicelib.protocol.errors import NotAJpeg
 from tests.conftest import make_jpeg
 from tests.security.jpeg_check import check
 
@@ -86,27 +87,26 @@ def test_repair_of_damaged_jpegs(body):
 @given(st.text(max_size=300))
 def test_camera_parser_raises_only_its_own_errors(text):
     try:
-        credential = auth.parse_camera(text)
-    except auth.AuthError:
+        credential = upload.parse_authorization(text)
+    except errors.AuthError:
         return
-    assert auth.CAMERA_ID.fullmatch(credential.camera) and 0 <= credential.counter < 2**32
+    assert keys.CAMERA_ID.fullmatch(credential.camera) and 0 <= credential.counter < 2**32
 
 
-ids = st.from_regex(auth.CAMERA_ID, fullmatch=True)
+ids = st.from_regex(keys.CAMERA_ID, fullmatch=True)
 counters = st.integers(0, 2**32 - 1)
 
 
 @given(ids, counters, st.binary(min_size=32, max_size=32))
 def test_a_signed_header_round_trips_and_verifies(camera, counter, secret):
     body = b"\xff\xd8" + secret + b"\xff\xd9"
-    message = auth.string_to_sign(
+    message = upload.string_to_sign(
         "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
     )
-    value = (
-        f"{auth.SCHEME} Camera={camera}, Counter={counter}, Signature={auth.sign(secret, message)}"
-    )
-    credential = auth.parse_camera(value)
-    assert auth.verify_camera(credential, secret, "POST", "/frames", body)
+    signature = upload.sign(secret, message)
+    value = f"{upload.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
+    credential = upload.parse_authorization(value)
+    assert upload.verify(credential, secret, body)
 
 
 @given(
@@ -116,17 +116,17 @@ def test_a_signed_header_round_trips_and_verifies(camera, counter, secret):
     st.binary(max_size=64),
 )
 def test_a_forged_signature_is_forbidden(camera, counter, signature, body):
-    credential = auth.CameraCredential(camera, counter, signature)
+    credential = upload.CameraCredential(camera, counter, signature)
     secret = bytes(32)
-    expected = auth.sign(
+    expected = upload.sign(
         secret,
-        auth.string_to_sign(
+        upload.string_to_sign(
             "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
         ),
     )
     assume(signature != expected)
-    with pytest.raises(auth.Forbidden):
-        auth.verify_camera(credential, secret, "POST", "/frames", body)
+    with pytest.raises(errors.Forbidden):
+        upload.verify(credential, secret, body)
 
 
 @FUZZ
@@ -140,8 +140,8 @@ def test_a_forged_signature_is_forbidden(camera, counter, signature, body):
 )
 def test_viewer_check_raises_only_its_own_errors(header, token):
     try:
-        auth.verify_viewer(header, token)
-    except auth.AuthError:
+        viewer.verify(header, token)
+    except errors.AuthError:
         return
     assert token is not None
 

@@ -5,6 +5,7 @@ import logging
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from chalicelib import keystore
@@ -91,8 +92,9 @@ def test_ssm_failure_is_unavailable():
     with Stubber(ssm) as stub:
         stub.add_client_error("get_parameters_by_path", "ThrottlingException")
         store = keystore.from_env({"SECRETS_SSM_PATH": "/stopmotion/dev"}, ssm_client=ssm)
-        with pytest.raises(keystore.SecretsUnavailable):
+        with pytest.raises(keystore.SecretsUnavailable) as raised:
             store.camera_secret("cam-1")
+    assert isinstance(raised.value.__cause__, ClientError)  # kept for the log of the 503
 
 
 def test_ttl_expiry_reloads():

@@ -9,7 +9,7 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from chalicelib import auth
+from chalicelib.protocol import upload
 
 FORWARDED_METHODS = {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
 SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[2] / "openapi.yaml")
@@ -26,7 +26,7 @@ def test_no_server_errors(case, local_stack, cameras):
     if case.method == "POST":
         body = case.body if isinstance(case.body, bytes) else b""
         if len(body) % 2 == 0:
-            headers["Authorization"] = auth.camera_authorization(
+            headers["Authorization"] = upload.authorization(
                 cameras.secret("schemathesis"),
                 "schemathesis",
                 cameras.counters.setdefault("schemathesis", 0) + 1,

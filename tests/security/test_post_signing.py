@@ -46,5 +46,5 @@ def test_signed_posts_count_up_and_a_resend_is_idempotent(
 
 
 def test_the_header_sits_where_the_firmware_puts_it():
-    request = post.build_request("http://h/frames", b"x", "cam", "1", authorization="SM1 x")
-    assert b"X-Camera-Id: cam\r\nAuthorization: SM1 x\r\nConnection: close\r\n\r\nx" in request
+    request = post.build_request("http://h/frames", b"x", "1", authorization="SM1 x")
+    assert b"Content-Length: 1\r\nAuthorization: SM1 x\r\nConnection: close\r\n\r\nx" in request

@@ -9,8 +9,10 @@ import pytest
 from chalice.test import Client
 
 import app
-from chalicelib import auth, metrics, naming, upload
-from chalicelib.claims import Claims
+from chalicelib import metrics
+from chalicelib.protocol import claims, keys, secrets, upload
+from chalicelib.storage import FrameStore
+from chalicelib.upload import claim
 from stopmotion.camera import FileSecrets, new_camera_secret
 from tests.conftest import cameras_for, make_jpeg
 
@@ -116,9 +118,10 @@ def test_a_crash_between_claim_and_frame_is_healed_by_the_retry(
 def claimed_earlier(local_stack, cameras, camera, body, counter, age):
     """The claim an upload of body made `age` ago, as upload.receive makes it; returns the key.
     The frame it named is not there: deleted since, or never written (a crash)."""
-    key = naming.frame_key(camera, datetime.now(UTC) - age)
-    Claims(local_stack.s3_client(), local_stack.bucket).claim(
-        camera, auth.key_id(cameras.secret(camera)), counter, hashlib.sha256(body).hexdigest(), key
+    key = keys.frame_key(camera, datetime.now(UTC) - age)
+    claim(
+        FrameStore(local_stack.s3_client(), local_stack.bucket), camera,
+        secrets.key_id(cameras.secret(camera)), counter, hashlib.sha256(body).hexdigest(), key,
     )
     return key
 
@@ -126,7 +129,7 @@ def claimed_earlier(local_stack, cameras, camera, body, counter, age):
 def test_a_replay_does_not_restore_a_deleted_frame(client, cameras, frames, local_stack):
     """The frame was stored past the camera's retry horizon and deleted since (by its owner or
     the retention rule): a replay of its upload is refused and writes nothing."""
-    age = upload.RETRY_HORIZON + timedelta(minutes=1)
+    age = claims.RETRY_HORIZON + timedelta(minutes=1)
     claimed_earlier(local_stack, cameras, "auth-deleted", FRAME, 4, age)
     response = post(client, FRAME, cameras.authorization("auth-deleted", FRAME, counter=4))
     assert response.status_code == 403, response.json_body
@@ -137,7 +140,7 @@ def test_a_replay_does_not_restore_a_deleted_frame(client, cameras, frames, loca
 def test_a_retry_within_the_horizon_completes_a_frame_the_crash_left_unwritten(
     client, cameras, frames, local_stack
 ):
-    age = upload.RETRY_HORIZON - timedelta(minutes=1)
+    age = claims.RETRY_HORIZON - timedelta(minutes=1)
     key = claimed_earlier(local_stack, cameras, "auth-crashed", FRAME, 4, age)
     response = post(client, FRAME, cameras.authorization("auth-crashed", FRAME, counter=4))
     assert response.status_code == 200 and response.json_body["key"] == key
@@ -167,7 +170,7 @@ def test_a_retry_that_completes_a_frame_counts_it_for_the_silence_alarm(
 def test_forgeries_are_forbidden_and_store_nothing(client, cameras, frames, forge):
     camera = f"auth-forge-{forge}"
     good = cameras.authorization(camera, FRAME, counter=1)
-    credential = auth.parse_camera(good)
+    credential = upload.parse_authorization(good)
     header, body = good, FRAME
     if forge == "signature":
         header = good[:-1] + ("0" if good[-1] != "0" else "1")
@@ -179,7 +182,7 @@ def test_forgeries_are_forbidden_and_store_nothing(client, cameras, frames, forg
     elif forge == "body":
         body = OTHER
     else:
-        header = auth.camera_authorization(new_camera_secret(), camera, 1, FRAME)
+        header = upload.authorization(new_camera_secret(), camera, 1, FRAME)
     response = post(client, body, header)
     assert response.status_code == 403, credential
     assert response.json_body["Code"] == "Forbidden"
@@ -187,7 +190,7 @@ def test_forgeries_are_forbidden_and_store_nothing(client, cameras, frames, forg
 
 
 def test_an_unknown_camera_is_forbidden(client, frames):
-    header = auth.camera_authorization(bytes(32), "auth-nobody", 1, FRAME)
+    header = upload.authorization(bytes(32), "auth-nobody", 1, FRAME)
     assert post(client, FRAME, header).status_code == 403
     assert frames("auth-nobody") == []
 

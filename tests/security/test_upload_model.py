@@ -7,9 +7,11 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib import auth, upload
-from chalicelib.keystore import KeyStore, Secrets
+from chalicelib.keystore import KeyStore
+from chalicelib.protocol import errors, secrets, upload
+from chalicelib.protocol.secrets import Secrets
 from chalicelib.storage import FrameStore
+from chalicelib.upload import receive
 from tests.conftest import make_jpeg
 
 SECRET = bytes(range(100, 132))
@@ -26,13 +28,13 @@ def test_claim_rules_hold_for_any_sequence(s3, requests):
     claimed: dict[int, tuple[int, str]] = {}  # counter -> (body index, key)
     for counter, which in requests:
         body = BODIES[which]
-        header = auth.camera_authorization(SECRET, camera, counter, body)
+        header = upload.authorization(SECRET, camera, counter, body)
         try:
-            facts, status = upload.receive(store, keys, header, body, 10**6)
-        except auth.Replayed:
+            facts, status = receive(store, keys, header, body, 10**6)
+        except errors.Replayed:
             assert counter in claimed and claimed[counter][0] != which
             continue
-        except auth.Stale:
+        except errors.Stale:
             assert counter not in claimed and counter < max(claimed)
             continue
         if counter in claimed:
@@ -48,6 +50,6 @@ def test_claim_rules_hold_for_any_sequence(s3, requests):
     for counter, (which, key) in claimed.items():
         assert s3.get_object(Bucket="frames", Key=key)["Body"].read() == BODIES[which]
         claim = s3.get_object(
-            Bucket="frames", Key=f"claims/{camera}/{auth.key_id(SECRET)}/{counter:010d}"
+            Bucket="frames", Key=f"claims/{camera}/{secrets.key_id(SECRET)}/{counter:010d}"
         )
         assert json.loads(claim["Body"].read())["key"] == key
