@@ -1,0 +1,54 @@
+"""The camera's side of the protocol, produced by the firmware's own code (built for the host,
+tests/firmware/codec_tool.cpp), against the service's protocol package (chalicelib/protocol):
+the upload's head, the string to sign, and the firmware version in the User-Agent."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+
+import pytest
+
+from chalicelib.protocol import upload
+
+from .hostbuild import FIRMWARE
+
+
+def tool(codec_tool, *args) -> bytes:
+    out = subprocess.run([str(codec_tool), *map(str, args)], capture_output=True, text=True,
+                         timeout=30, check=True).stdout.strip()
+    return bytes.fromhex(out)
+
+
+SIGNED = upload.authorization(bytes(range(32)), "garden-01", 4242, b"\xff\xd8 frame \xff\xd9")
+
+
+@pytest.mark.parametrize("host,port,path,length,credential", [
+    ("d111.cloudfront.net", 80, "/frames", 123456, SIGNED),
+    ("frames.example.org", 8080, "/api/frames", 0, SIGNED),  # a stage prefix, another port
+    ("d111.cloudfront.net", 80, "/frames", 4294967295, None),  # unsigned: no Authorization
+])
+def test_the_firmwares_head_is_the_protocols(codec_tool, host, port, path, length, credential):
+    user_agent = upload.USER_AGENT_PREFIX + upload.FIRMWARE_VERSION
+    firmware = tool(codec_tool, "post-head", host, port, path, user_agent, length,
+                    credential or "-")
+    host_header = host if port == 80 else f"{host}:{port}"
+    assert firmware == upload.request_head(host_header, path, length, credential, user_agent)
+
+
+@pytest.mark.parametrize("camera,counter,length", [
+    ("cam-1", 0, 0), ("a" * 32, 2**32 - 1, 4_500_000), ("garden-01", 123456, 59377),
+])
+def test_the_firmwares_string_to_sign_is_the_protocols(codec_tool, camera, counter, length):
+    body_sha256 = hashlib.sha256(camera.encode()).hexdigest()
+    firmware = tool(codec_tool, "string-to-sign", upload.METHOD, upload.ROUTE, camera, counter,
+                    length, body_sha256)
+    assert firmware == upload.string_to_sign(upload.METHOD, upload.ROUTE, camera, counter, length,
+                                             body_sha256)
+
+
+def test_the_firmware_version_is_the_protocols():
+    config = (FIRMWARE / "include" / "camera_config.h").read_text()
+    assert re.search(r'#define FIRMWARE_VERSION "([^"]+)"', config).group(1) == \
+        upload.FIRMWARE_VERSION
