@@ -59,6 +59,7 @@ class _Walk(NamedTuple):
     width: int
     height: int
     truncated: bool  # the EOI has to be appended at end
+    scan: int  # where the (first) image data begins
 
 
 def repair(body: bytes) -> Jpeg:
@@ -67,13 +68,15 @@ def repair(body: bytes) -> Jpeg:
     The JPEG starts at the first start of image (SOI) from which the segments lead to image data,
     whatever the junk before it holds; an SOI in that junk may start a walk that swallows the real
     SOI in a segment's payload and reaches the same end, so of the starts that reach the end the
-    first one reached, the last is the image. Starts past that end are in the FIFO padding.
+    first one reached, the last is the image. Only starts before the first walk's image data count:
+    an FF D8 inside image data or past the end is part of the image or of the FIFO padding (and
+    counting it would make a repaired frame repair differently a second time).
     """
     if not body:
         raise NotAJpeg("the body is empty")
     found, first, refusal = None, None, None
     for start in _starts(body):
-        if first and start[1] >= first.end:
+        if first and start[1] >= first.scan:
             break
         try:
             walk = _walk(body, start[1] + 2 - len(start[0]))
@@ -85,7 +88,7 @@ def repair(body: bytes) -> Jpeg:
             found = start, walk
     if found is None:
         raise refusal or NotAJpeg("no JPEG start-of-image marker (FF D8) in the body")
-    (prefix, soi, repairs), (end, width, height, truncated) = found
+    (prefix, soi, repairs), (end, width, height, truncated, _) = found
     suffix = b""
     if truncated:
         suffix = EOI
@@ -118,7 +121,7 @@ def _walk(body: bytes, pos: int) -> _Walk:
     its image data began, the end of the last intact piece (an EOI has to be appended there).
     Damage before any image data raises NotAJpeg.
     """
-    size, width, height, scanned = len(body), 0, 0, False
+    size, width, height, scanned, scan = len(body), 0, 0, False, 0
     while True:
         segment_start, problem = pos, ""
         if pos >= size:
@@ -134,7 +137,7 @@ def _walk(body: bytes, pos: int) -> _Walk:
         if marker == 0xD9:
             if not scanned:
                 raise NotAJpeg("the image ends before any image data")
-            return _Walk(pos, width, height, False)
+            return _Walk(pos, width, height, False, scan)
         if marker in STANDALONE_MARKERS:
             continue
         if marker < 0xC0 or marker == 0xD8:  # stuffing, reserved codes, a second SOI
@@ -152,17 +155,18 @@ def _walk(body: bytes, pos: int) -> _Walk:
         if marker == SOS:
             if not width:
                 raise NotAJpeg("image data comes before the frame header")
+            scan = scan or pos
             scanned = True
             found = NEXT_MARKER.search(body, pos)
             if found is None:
                 end = size
                 while end > pos and body[end - 1] == 0xFF:  # half a marker or stuffed byte
                     end -= 1
-                return _Walk(end, width, height, True)
+                return _Walk(end, width, height, True, scan)
             pos = found.start()
     if not scanned:
         raise NotAJpeg(problem or "the body ends before any image data (no frame header or scan)")
-    return _Walk(segment_start, width, height, True)
+    return _Walk(segment_start, width, height, True, scan)
 
 
 def _dimensions(body: bytes, pos: int, length: int) -> tuple[int, int]:
