@@ -19,27 +19,13 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from PIL import Image
-
+from simboard.frames import noise_jpeg_near
 from stopmotion.camera import ensure_local
 from stopmotion.localstack import LocalStack
 
 TARGETS = [("30 KB", 30_000, 60), ("100 KB", 100_000, 60), ("1 MB", 1_000_000, 20)]
 MEMORY_RUNS = 3
 CAMERA = "bench"
-
-
-def noisy_jpeg(target: int) -> bytes:
-    """A JPEG of sensor-like noise within a few percent of target bytes (4:3, quality 85)."""
-    width = 160
-    while True:
-        height = width * 3 // 4
-        noise = Image.effect_noise((width, height), 40).convert("RGB")
-        out = io.BytesIO()
-        noise.save(out, "JPEG", quality=85)
-        if out.tell() >= target * 0.97:
-            return out.getvalue()
-        width = int(width * min(1.5, max(1.01, (target / out.tell()) ** 0.5)))
 
 
 def api_event(body: bytes, authorization: str) -> dict:
@@ -116,7 +102,7 @@ def main() -> None:
               f"{'ingest ms':>9} {'repair ms':>9} {'share':>6} | {'peak app':>11} "
               f"{'peak proto':>11}")
         for label, target, runs in TARGETS:
-            frame = noisy_jpeg(target)
+            frame = noise_jpeg_near(target)
             body = frame[1:]  # the old firmware dropped the first byte
             assert jpeg.repair(body).data == frame
             with contextlib.redirect_stdout(io.StringIO()):  # the per-frame metric log line

@@ -11,8 +11,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench import bench_render, synthetic
+from bench import bench_render
 from bench.bench_render import FRAMES, SIZE, source
+from simboard import frames as sample_frames
 from stopmotion.localstack import LocalStack
 
 ROUNDS = 3
@@ -23,7 +24,7 @@ def upload(stack: LocalStack) -> int:
     """Puts every benchmark frame under its key with the service's metadata; returns bytes."""
     client = stack.s3_client()
     folder = source()
-    paths = synthetic.write_folder(folder, FRAMES, SIZE)
+    paths = sample_frames.write_folder(folder, FRAMES, SIZE)
 
     def put(path: Path) -> int:
         data = path.read_bytes()

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import synthetic
+from simboard import frames as sample_frames
 from stopmotion import ffmpeg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ def source() -> Path:
     """The benchmark's frames in the layout `pull` writes, made on the first run."""
     folder = ROOT / "var" / "bench" / f"frames-{SIZE[0]}x{SIZE[1]}-{FRAMES}"
     started = time.perf_counter()
-    synthetic.write_folder(folder, FRAMES, SIZE)
+    sample_frames.write_folder(folder, FRAMES, SIZE)
     print(f"frames: {FRAMES} of {SIZE[0]}x{SIZE[1]} in {folder.relative_to(ROOT)} "
           f"(ready in {time.perf_counter() - started:.1f} s)")
     return folder

@@ -1,12 +1,9 @@
 """Shared fixtures: the real local stack, JPEGs drawn with Pillow, and the camera's raw POST."""
 
-import io
-import random
 import socket
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from chalicelib.protocol import upload
 from stopmotion.camera import FileSecrets, new_camera_secret
@@ -74,59 +71,6 @@ def cameras_for(stack: LocalStack) -> SignedCameras:
 @pytest.fixture(scope="session")
 def cameras(local_stack) -> SignedCameras:
     return cameras_for(local_stack)
-
-
-def make_jpeg(
-    width: int = 64,
-    height: int = 48,
-    *,
-    progressive: bool = False,
-    thumbnail: bool = False,
-    seed: int = 0,
-    quality: int = 85,
-) -> bytes:
-    """A JPEG of noisy blocks (so it has real entropy data), optionally with an EXIF thumbnail.
-
-    The thumbnail is a complete JPEG, EOI included, inside the APP1 segment.
-    """
-    rng = random.Random(seed)
-    image = Image.new("RGB", (width, height))
-    for x in range(0, width, 8):
-        for y in range(0, height, 8):
-            colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
-            image.paste(colour, (x, y, x + 8, y + 8))
-    out = io.BytesIO()
-    options: dict = {"quality": quality, "progressive": progressive}
-    if thumbnail:
-        thumb = io.BytesIO()
-        image.resize((max(width // 4, 8), max(height // 4, 8))).save(thumb, "JPEG", quality=70)
-        exif = Image.Exif()
-        exif[0x010F] = "stopmotion test"  # Make
-        options["exif"] = _exif_with_thumbnail(exif.tobytes(), thumb.getvalue())
-    image.save(out, "JPEG", **options)
-    return out.getvalue()
-
-
-def _exif_with_thumbnail(exif: bytes, thumb: bytes) -> bytes:
-    """EXIF with an IFD1 that points at thumb, a complete JPEG stored after it."""
-    # Pillow writes "Exif\0\0", a TIFF header and IFD0 whose next-IFD link is 0; add IFD1.
-    tiff = bytearray(exif[6:])
-    order = "little" if tiff[:2] == b"II" else "big"
-
-    def num(value: int, size: int) -> bytes:
-        return value.to_bytes(size, order)
-
-    ifd0 = int.from_bytes(tiff[4:8], order)
-    link = ifd0 + 2 + 12 * int.from_bytes(tiff[ifd0 : ifd0 + 2], order)
-    tiff += b"\0" * (len(tiff) & 1)
-    ifd1 = len(tiff)
-    tiff[link : link + 4] = num(ifd1, 4)
-    thumb_at = ifd1 + 2 + 2 * 12 + 4
-    tiff += num(2, 2)
-    tiff += num(0x0201, 2) + num(4, 2) + num(1, 4) + num(thumb_at, 4)  # JPEGInterchangeFormat
-    tiff += num(0x0202, 2) + num(4, 2) + num(1, 4) + num(len(thumb), 4)  # ...FormatLength
-    tiff += num(0, 4) + thumb
-    return b"Exif\0\0" + bytes(tiff)
 
 
 def camera_post(

@@ -1,7 +1,6 @@
 """The real stack (chalice local + rclone serve s3 as subprocesses), posted to as a camera does."""
 
 import hashlib
-import io
 import json
 import os
 import signal
@@ -10,13 +9,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from chalicelib import aws
+from simboard.frames import blocks_jpeg, noise_jpeg
 from stopmotion.localstack import LocalStack
-from tests.conftest import camera_post, cameras_for, make_jpeg
+from tests.conftest import camera_post, cameras_for
 
-GOOD = make_jpeg(800, 600, thumbnail=True, seed=7)
+GOOD = blocks_jpeg(800, 600, thumbnail=True, seed=7)
 PADDING = bytes(range(256)) * 64  # what a FIFO read of the full length returns after the EOI
 
 
@@ -56,10 +55,7 @@ def test_a_truncated_frame_is_kept_with_its_end_marker(local_stack):
 
 
 def test_a_one_megabyte_frame_goes_through(local_stack):
-    noise = Image.merge("RGB", [Image.effect_noise((1600, 1200), 60)] * 3)
-    out = io.BytesIO()
-    noise.save(out, "JPEG", quality=90)
-    big = out.getvalue()
+    big = noise_jpeg(1600, 1200, quality=90, sigma=60)
     assert len(big) > 1_000_000
     status, _, payload = camera_post(local_stack.api_url, big, camera="integ-big")
     assert status == 201

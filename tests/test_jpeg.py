@@ -10,7 +10,7 @@ from PIL import Image
 
 from chalicelib import jpeg
 from chalicelib.protocol.errors import NotAJpeg
-from tests.conftest import make_jpeg
+from simboard.frames import blocks_jpeg
 
 SIZES = [(40, 30), (320, 240), (801, 601)]
 KINDS = ["baseline", "progressive"]
@@ -24,8 +24,8 @@ def with_comment(data: bytes, text: bytes) -> bytes:
 
 
 def original(size: tuple[int, int], kind: str, extra: str) -> bytes:
-    data = make_jpeg(*size, progressive=kind == "progressive", thumbnail=extra == "exif-thumbnail",
-                     seed=size[0] + len(kind))
+    data = blocks_jpeg(*size, progressive=kind == "progressive",
+                       thumbnail=extra == "exif-thumbnail", seed=size[0] + len(kind))
     if extra == "comment-with-eoi":
         data = with_comment(data, b"an end marker \xff\xd9 and a start \xff\xd8\xff in a payload")
     return data

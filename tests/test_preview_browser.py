@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from bench import synthetic
+from simboard import frames as sample_frames
 from tests.conftest import camera_post
 
 CHROMIUM = "/usr/bin/chromium"  # Makefile APT_PACKAGES installs it
@@ -34,8 +34,8 @@ def get(url: str, token: str | None = None) -> tuple[int, dict, bytes]:
 @pytest.fixture(scope="module")
 def posted(local_stack) -> dict[str, list[bytes]]:
     """Frames of two cameras, posted (signed) through the real service."""
-    bodies = {"preview-a": [synthetic.jpeg(i, SIZE) for i in range(6)],
-              "preview-b": [synthetic.jpeg(40 + i, SIZE) for i in range(2)]}
+    bodies = {"preview-a": [sample_frames.sky_jpeg(i, SIZE) for i in range(6)],
+              "preview-b": [sample_frames.sky_jpeg(40 + i, SIZE) for i in range(2)]}
     for camera, frames in bodies.items():
         for body in frames:
             assert camera_post(local_stack.api_url, body, camera=camera)[0] == 201

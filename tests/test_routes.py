@@ -11,8 +11,9 @@ import app
 from chalicelib import ingest, jpeg
 from chalicelib.protocol import upload
 from chalicelib.storage import FrameStore
+from simboard.frames import blocks_jpeg
 from stopmotion.localstack import free_port
-from tests.conftest import cameras_for, make_jpeg
+from tests.conftest import cameras_for
 
 S3_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL_S3"]
 
@@ -71,7 +72,7 @@ def test_a_frame_is_stored_and_described(client, s3, local_stack, sample_frame):
 
 
 def test_repairs_are_reported_and_the_hash_is_of_the_stored_bytes(client, s3, local_stack):
-    good = make_jpeg(96, 64, thumbnail=True)
+    good = blocks_jpeg(96, 64, thumbnail=True)
     response = post(client, good[1:] + bytes(500), content_type="application/octet-stream")
     assert response.status_code == 201
     answer = response.json_body
@@ -84,7 +85,7 @@ def test_repairs_are_reported_and_the_hash_is_of_the_stored_bytes(client, s3, lo
 
 
 def test_an_unsigned_frame_is_refused(client):
-    response = post(client, make_jpeg(), camera=None)
+    response = post(client, blocks_jpeg(), camera=None)
     assert response.status_code == 401
     assert response.json_body["Code"] == "MissingCredential"
     assert response.headers["WWW-Authenticate"].startswith("SM1-HMAC-SHA256")
@@ -92,7 +93,7 @@ def test_an_unsigned_frame_is_refused(client):
 
 @pytest.mark.parametrize("camera", ["UPPER", "a" * 33, "cam/..", "cam_1"])
 def test_a_bad_camera_id_is_refused(client, camera):
-    body = make_jpeg()
+    body = blocks_jpeg()
     authorization = upload.authorization(bytes(32), camera, 1, body)
     headers = {"Content-Type": "image/jpeg", "Authorization": authorization}
     response = client.http.post("/frames", headers=headers, body=body)
@@ -105,7 +106,7 @@ def test_a_bad_camera_id_is_refused(client, camera):
     [
         (b"", 422, "NotAJpeg"),
         (b"hello, this is not a picture", 422, "NotAJpeg"),
-        (make_jpeg()[:200], 422, "NotAJpeg"),
+        (blocks_jpeg()[:200], 422, "NotAJpeg"),
     ],
 )
 def test_bad_bodies_get_a_json_error_and_nothing_is_stored(client, s3, local_stack, body, status,
@@ -119,7 +120,7 @@ def test_bad_bodies_get_a_json_error_and_nothing_is_stored(client, s3, local_sta
 
 def test_a_frame_over_the_limit_gets_413(client, s3, local_stack, monkeypatch):
     monkeypatch.setenv("MAX_FRAME_BYTES", "1000")
-    response = post(client, make_jpeg(320, 240), camera="routes-big")
+    response = post(client, blocks_jpeg(320, 240), camera="routes-big")
     assert response.status_code == 413
     assert response.json_body["Code"] == "FrameTooLarge"
     assert stored_keys(s3, local_stack.bucket, "routes-big") == []
@@ -127,7 +128,7 @@ def test_a_frame_over_the_limit_gets_413(client, s3, local_stack, monkeypatch):
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/json", "image/png"])
 def test_a_wrong_media_type_gets_415_that_names_the_accepted_types(client, content_type):
-    response = post(client, make_jpeg(), content_type=content_type)
+    response = post(client, blocks_jpeg(), content_type=content_type)
     assert response.status_code == 415
     assert all(accepted in response.json_body["Message"] for accepted in upload.CONTENT_TYPES)
 
@@ -139,7 +140,7 @@ def test_a_wrong_media_type_gets_415_that_names_the_accepted_types(client, conte
 def test_every_json_answer_ends_with_a_newline(client, request_):
     """So that a terminal prompt (curl) starts on a line of its own, whatever the answer."""
     method, *rest = request_.split()
-    frame = make_jpeg(seed=len(request_))
+    frame = blocks_jpeg(seed=len(request_))
     if method == "post":
         content_type = "text/plain" if rest == ["415"] else "image/jpeg"
         camera = None if rest == ["401"] else "routes-newline"
@@ -174,7 +175,7 @@ def storage_down(client, monkeypatch):
                                           ("get", "/frames"), ("get", "/frames/latest")])
 def test_storage_down_gives_503_with_retry_after(storage_down, method, path):
     if method == "post":
-        response = post(storage_down, make_jpeg())
+        response = post(storage_down, blocks_jpeg())
     else:
         response = storage_down.http.get(path, headers=storage_down.cameras.viewer())
     assert response.status_code == 503
@@ -190,7 +191,7 @@ T0 = datetime(2026, 3, 30, 23, 59, 59, 500_000, tzinfo=UTC)
 def listed(local_stack):
     """Seven frames of camera list-a over three days, two of list-b; returns their keys."""
     store = FrameStore(local_stack.s3_client(), local_stack.bucket)
-    frame = make_jpeg(16, 16)
+    frame = blocks_jpeg(16, 16)
     times = [T0 + timedelta(hours=5 * i) for i in range(7)]
     keys_a = [ingest.ingest(store, frame, "list-a", received=t)["key"] for t in times]
     keys_b = [ingest.ingest(store, frame, "list-b", received=t)["key"] for t in times[:2]]
@@ -212,7 +213,7 @@ def test_frames_of_a_camera_are_listed_in_time_order(client, listed):
     assert answer["cursor"] is None
     first = answer["frames"][0]
     assert first["camera"] == "list-a" and first["time"] == "2026-03-30T23:59:59.500Z"
-    assert first["bytes"] == len(make_jpeg(16, 16))
+    assert first["bytes"] == len(blocks_jpeg(16, 16))
 
 
 def test_since_is_inclusive_and_until_exclusive(client, listed):
@@ -288,7 +289,7 @@ def test_latest_gives_the_newest_frame_per_camera(client, listed):
 
 def test_latest_skips_a_newer_folder_that_holds_no_frame(client, local_stack):
     store = FrameStore(local_stack.s3_client(), local_stack.bucket)
-    key = ingest.ingest(store, make_jpeg(16, 16), "list-c", received=T0)["key"]
+    key = ingest.ingest(store, blocks_jpeg(16, 16), "list-c", received=T0)["key"]
     stray = "frames/list-c/2027/01/01/notes.txt"
     store.client.put_object(Bucket=store.bucket, Key=stray, Body=b"x")
     status, answer = get(client, "/frames/latest", camera="list-c")

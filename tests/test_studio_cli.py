@@ -10,7 +10,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import pytest
 
-from bench import synthetic
+from simboard import frames as sample_frames
 from stopmotion import cli
 
 STOPMOTION = str(Path(sys.executable).parent / "stopmotion")
@@ -31,7 +31,7 @@ def test_post_pull_render(local_stack, cameras, tmp_path: Path) -> None:
     cameras.secret("studio-cli")  # the camera exists in the stack's secrets file
     for i in range(5):
         frame = tmp_path / f"shot{i}.jpg"
-        frame.write_bytes(synthetic.jpeg(i, (200, 150)))
+        frame.write_bytes(sample_frames.sky_jpeg(i, (200, 150)))
         posted = run("post", str(frame), "--url", f"{local_stack.api_url}/frames",
                      "--camera", "studio-cli", "--secrets-file", str(local_stack.secrets_file))
         assert posted.returncode == 0, posted.stdout + posted.stderr

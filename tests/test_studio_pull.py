@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import synthetic
 from chalicelib.protocol.keys import ROOT, parse_key
+from simboard import frames as sample_frames
 from stopmotion import post, pull
 from tests.conftest import camera_post
 
@@ -29,8 +29,8 @@ def local_keys(local_stack, monkeypatch: pytest.MonkeyPatch) -> None:
 def put_frames(stack, camera: str, count: int, sha256: bool = True, first: int = 0) -> dict:
     """Stores `count` frames as the service does (key layout, sha256 metadata): key -> bytes."""
     client, stored = stack.s3_client(), {}
-    for i, key in enumerate(synthetic.frame_keys(first + count, camera)[first:], start=first):
-        data = synthetic.jpeg(i, (64, 48))
+    for i, key in enumerate(sample_frames.frame_keys(first + count, camera)[first:], start=first):
+        data = sample_frames.sky_jpeg(i, (64, 48))
         metadata = {"camera": camera, "sha256": hashlib.sha256(data).hexdigest()} if sha256 else {}
         client.put_object(Bucket=stack.bucket, Key=key, Body=data, Metadata=metadata)
         stored[key] = data

@@ -9,8 +9,8 @@ import imageio_ffmpeg
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageOps, ImageStat
 
-from bench import synthetic
 from chalicelib.protocol.keys import ROOT
+from simboard import frames as sample_frames
 from stopmotion import frames, render
 
 SIZE = (160, 120)
@@ -37,7 +37,7 @@ def difference(a: Image.Image, b: Image.Image) -> float:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    synthetic.write_folder(tmp_path / "frames", 12, SIZE)
+    sample_frames.write_folder(tmp_path / "frames", 12, SIZE)
     return tmp_path / "frames"
 
 
@@ -55,7 +55,7 @@ def test_mp4_is_h264_yuv420p_with_every_frame_and_the_hold(folder: Path, tmp_pat
 
 
 def test_odd_sizes_become_even_and_width_alone_keeps_the_aspect(tmp_path: Path) -> None:
-    synthetic.write_folder(tmp_path / "odd", 3, (161, 121))
+    sample_frames.write_folder(tmp_path / "odd", 3, (161, 121))
     out = tmp_path / "odd.mp4"
     stopmotion_render(str(tmp_path / "odd"), "-o", str(out), "--hold", "0")
     assert film(out)[0]["size"] == (160, 120)
@@ -79,7 +79,7 @@ def mixed_sizes(folder: Path) -> list[Path]:
     """18 frames of one brightness and 18 hues: the film's size (one with 4:4:4 chroma instead of
     4:2:0), smaller of the same aspect, portrait."""
     paths = []
-    for i, key in enumerate(synthetic.frame_keys(18)):
+    for i, key in enumerate(sample_frames.frame_keys(18)):
         path = folder / key.removeprefix(ROOT)
         path.parent.mkdir(parents=True, exist_ok=True)
         angle = math.radians(20 * i)
@@ -148,7 +148,7 @@ def test_frames_that_do_not_decode_are_skipped_and_reported(
 
 
 def test_camera_time_range_and_every_nth_select_frames(folder: Path, tmp_path: Path) -> None:
-    synthetic.write_folder(folder, 4, SIZE, camera="other")
+    sample_frames.write_folder(folder, 4, SIZE, camera="other")
     out = tmp_path / "film.mp4"
     # cam-1 frames are 6 h apart from 06:00: [08:00 day 1, 12:00 day 2) holds frames 1..4.
     since, until = "2026-11-24T08:00:00Z", "2026-11-25T12:00:00"
@@ -197,7 +197,7 @@ def test_each_frame_gets_its_own_capture_time(folder: Path, tmp_path: Path) -> N
     pictures = film(out)[1]
     corner = (0, 90, 160, 120)
     for index in (1, 6, 11):  # the same frame rendered alone carries the same stamp
-        taken = synthetic.START + index * timedelta(hours=6)
+        taken = sample_frames.START + index * timedelta(hours=6)
         alone = tmp_path / f"alone{index}.mp4"
         stopmotion_render(str(folder), "-o", str(alone), "--hold", "0", "--crf", "0",
                           "--timestamps", "--since", taken.isoformat(),
@@ -209,7 +209,7 @@ def test_each_frame_gets_its_own_capture_time(folder: Path, tmp_path: Path) -> N
 
 def test_deflicker_evens_out_brightness(tmp_path: Path) -> None:
     source = tmp_path / "flicker"
-    for i, key in enumerate(synthetic.frame_keys(16)):
+    for i, key in enumerate(sample_frames.frame_keys(16)):
         path = source / key.removeprefix(ROOT)
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", SIZE, (90, 90, 90) if i % 2 else (150, 150, 150)).save(path, quality=95)

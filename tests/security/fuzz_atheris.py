@@ -47,12 +47,12 @@ def seed_corpus(target: str, corpus: Path) -> None:
     if any(corpus.iterdir()):
         return
     if target == "jpeg":
-        from tests.conftest import make_jpeg
+        from simboard.frames import blocks_jpeg
 
         seeds = [
-            make_jpeg(16, 16),
-            make_jpeg(24, 16, progressive=True),
-            make_jpeg(16, 16, thumbnail=True),
+            blocks_jpeg(16, 16),
+            blocks_jpeg(24, 16, progressive=True),
+            blocks_jpeg(16, 16, thumbnail=True),
             b"\xd8\xff\xe0",
             b"\x00\xff\xd8\xff",
         ]

@@ -8,9 +8,9 @@ import socket
 import pytest
 
 from chalicelib.protocol import upload
-from tests.conftest import make_jpeg
+from simboard.frames import blocks_jpeg
 
-FRAME = make_jpeg(24, 16, seed=11)
+FRAME = blocks_jpeg(24, 16, seed=11)
 
 
 def raw(stack, head_lines, body=b"", shut_write=False, timeout=15.0):

@@ -13,8 +13,9 @@ from chalicelib import metrics
 from chalicelib.protocol import claims, keys, secrets, upload
 from chalicelib.storage import FrameStore
 from chalicelib.upload import claim
+from simboard.frames import blocks_jpeg
 from stopmotion.camera import FileSecrets, new_camera_secret
-from tests.conftest import cameras_for, make_jpeg
+from tests.conftest import cameras_for
 
 ENV = [
     "AWS_ACCESS_KEY_ID",
@@ -23,8 +24,8 @@ ENV = [
     "AWS_ENDPOINT_URL_S3",
     "SECRETS_FILE",
 ]
-FRAME = make_jpeg(32, 24, seed=6)
-OTHER = make_jpeg(32, 24, seed=7)
+FRAME = blocks_jpeg(32, 24, seed=6)
+OTHER = blocks_jpeg(32, 24, seed=7)
 
 
 @pytest.fixture

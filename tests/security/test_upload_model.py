@@ -12,10 +12,10 @@ from chalicelib.protocol import errors, secrets, upload
 from chalicelib.protocol.secrets import Secrets
 from chalicelib.storage import FrameStore
 from chalicelib.upload import receive
-from tests.conftest import make_jpeg
+from simboard.frames import blocks_jpeg
 
 SECRET = bytes(range(100, 132))
-BODIES = [make_jpeg(16, 16, seed=s) for s in range(3)]
+BODIES = [blocks_jpeg(16, 16, seed=s) for s in range(3)]
 _runs = itertools.count()
 
 
