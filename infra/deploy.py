@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chalicelib.protocol import upload
+from chalicelib.protocol import secrets, upload
 from chalicelib.protocol.secrets import ssm_path
 from infra import cfn
 
@@ -135,12 +135,11 @@ def describe_command(stack: str, region: str) -> list:
 
 
 def firmware_config(host: str, camera: str | None = None) -> str:
-    """The lines for the firmware's config (firmware/include/config.example.h names them)."""
-    lines = [f'#define CONFIG_HOST "{host}"', "#define CONFIG_PORT 80",
-             f'#define CONFIG_PATH "{FRAMES_PATH}"']
-    if camera:
-        lines.append(f'#define CONFIG_CAMERA_ID "{camera}"  // the one the alarm watches')
-    return "Put these lines into firmware/include/config.h:\n" + "".join(f"  {x}\n" for x in lines)
+    """The config.h lines for the front door (and the camera the alarm watches)."""
+    lines = secrets.firmware_lines(camera=camera or None, host=host, path=FRAMES_PATH)
+    return "Put these lines into firmware/include/config.h:\n" + "".join(
+        f"  {line}\n" for line in lines.splitlines()
+    )
 
 
 def shown(command: list) -> str:

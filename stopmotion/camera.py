@@ -223,7 +223,7 @@ def run(args: argparse.Namespace, ssm=None) -> int:
         return 1
     print(f"camera {args.camera} {'rotated' if args.action == 'rotate' else 'added'} in {where}.")
     print("Put these lines in firmware/include/config.h (git-ignored), then build and flash:\n")
-    print(firmware_lines(args.camera, secret))
+    print(firmware_lines(camera=args.camera, secret=secret))
     if args.action == "rotate":
         print(
             "The old secret stops working (in AWS within a minute: the Lambda's cache); the "

@@ -3,6 +3,7 @@ where the service and the desktop tools must agree (one listing, one head, no Ch
 
 import ast
 import inspect
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from chalice import Response
 
 import app
 from chalicelib import catalog
-from chalicelib.protocol import claims, errors, keys, upload
+from chalicelib.protocol import claims, errors, keys, secrets, upload
 from chalicelib.protocol.errors import ProtocolError, Replayed, Stale, StorageUnavailable
 from chalicelib.storage import FrameStore
 from chalicelib.upload import claim
@@ -214,3 +215,16 @@ def test_a_pulled_file_parses_as_its_key():
     assert frames.parse(str(path)) == keys.parse_key(key)
     assert frames.parse(str(path).replace("/", "\\")) == keys.parse_key(key)
     assert frames.parse("film/cam/2026/11/24/holiday.jpg") is None
+
+
+def test_every_config_line_the_protocol_prints_is_a_firmware_setting():
+    """camera add and make deploy print config.h lines through one function: each names a setting
+    that firmware/include/config.example.h documents, and the secret is the 32 bytes it takes."""
+    example = (Path(__file__).parent.parent / "firmware/include/config.example.h").read_text()
+    documented = set(re.findall(r"^#define (CONFIG_\w+)", example, re.MULTILINE))
+    printed = secrets.firmware_lines(camera="garden", secret=bytes(range(32)),
+                                     host="d1.cloudfront.net", path="/frames")
+    names = re.findall(r"^#define (CONFIG_\w+) ", printed, re.MULTILINE)
+    assert names and set(names) <= documented
+    secret = re.search(r"CONFIG_CAMERA_SECRET \{([^}]*)\}", printed).group(1)
+    assert bytes(int(v, 16) for v in secret.split(",")) == bytes(range(32))

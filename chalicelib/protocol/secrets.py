@@ -78,10 +78,21 @@ def from_document(data: object, source: str) -> Secrets:
     return Secrets(parse_cameras(cameras), viewer if isinstance(viewer, str) and viewer else None)
 
 
-def firmware_lines(camera: str, secret: bytes) -> str:
-    """The lines for firmware/include/config.h (the git-ignored real config)."""
-    body = ", ".join(f"0x{b:02x}" for b in secret)
-    return (
-        f'#define CONFIG_CAMERA_ID "{camera}"\n'
-        f"#define CONFIG_CAMERA_SECRET {{{body}}}  // key id {key_id(secret)}\n"
-    )
+def firmware_lines(
+    camera: str | None = None, secret: bytes | None = None, host: str | None = None,
+    path: str | None = None,
+) -> str:
+    """The #define lines for firmware/include/config.h (the git-ignored real config) that set what
+    is given: the front door's host and path (port 80: the camera speaks plain HTTP to CloudFront),
+    the camera's id and its secret. firmware/include/config.example.h documents each setting."""
+    lines = []
+    if host is not None:
+        lines += [f'#define CONFIG_HOST "{host}"', "#define CONFIG_PORT 80"]
+    if path is not None:
+        lines.append(f'#define CONFIG_PATH "{path}"')
+    if camera is not None:
+        lines.append(f'#define CONFIG_CAMERA_ID "{camera}"')
+    if secret is not None:
+        body = ", ".join(f"0x{b:02x}" for b in secret)
+        lines.append(f"#define CONFIG_CAMERA_SECRET {{{body}}}  // key id {key_id(secret)}")
+    return "".join(line + "\n" for line in lines)
