@@ -20,6 +20,8 @@ const char* upload_error_name(UploadError e) {
     case UploadError::kBadResponse: return PSTR("malformed response");
     case UploadError::kHeadTooLarge: return PSTR("request head too large");
     case UploadError::kFrameLost: return PSTR("FIFO read back differently, body withheld");
+    case UploadError::kNoAddress: return PSTR("no network address (DHCP)");
+    case UploadError::kNoHost: return PSTR("host not resolved (DNS)");
     default: return PSTR("ok");
   }
 }

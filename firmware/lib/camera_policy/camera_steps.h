@@ -32,6 +32,8 @@ enum class UploadError : uint8_t {
   kBadResponse,   // something that is not an HTTP/1.x status line
   kHeadTooLarge,  // the request head does not fit the buffer: a configuration error
   kFrameLost,     // the FIFO read back differently from the scan pass (frame_capture.h)
+  kNoAddress,     // not sent: the board has no network address (DHCP)
+  kNoHost,        // not sent: the host name did not resolve, and no earlier address is known
 };
 
 struct UploadResult {
