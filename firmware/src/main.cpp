@@ -1,7 +1,8 @@
 // The camera sketch: wires the configuration into the parts under lib/ and runs them.
 #include <Arduino.h>
 #include <board.h>
-#include <camera_app.h>
+#include <camera_board.h>
+#include <camera_policy.h>
 
 #include "camera_config.h"
 
@@ -16,11 +17,10 @@ static_assert(sizeof(kSecret) == 0 || sizeof(kSecret) == 32,
               "CONFIG_CAMERA_SECRET: the 32 bytes `stopmotion camera add` prints, or {} (unset)");
 const uint8_t kMac[6] = CONFIG_MAC;
 
-const AppConfig kConfig = {
+const CameraConfig kConfig = {
     {kHost, CONFIG_PORT, kPath, kCameraId, kUserAgent},
     kSecret,
     sizeof(kSecret),
-    CONFIG_INTERVAL_S * 1000UL,
     CONFIG_RESOLUTION,
     CONFIG_JPEG_QUALITY,
     kMac,
@@ -28,20 +28,24 @@ const AppConfig kConfig = {
     CONFIG_DHCP_TIMEOUT_MS,
     CONFIG_DNS_TIMEOUT_MS,
     {CONFIG_CONNECT_TIMEOUT_MS, CONFIG_SEND_TIMEOUT_MS, CONFIG_RESPONSE_TIMEOUT_MS},
-    {CONFIG_RETRY_BASE_MS, CONFIG_RETRY_MAX_MS, CONFIG_RETRY_BUDGET_S * 1000UL},
-    CONFIG_CAPTURE_ATTEMPTS,
+    {
+        CONFIG_INTERVAL_S * 1000UL,
+        {CONFIG_RETRY_BASE_MS, CONFIG_RETRY_MAX_MS, CONFIG_RETRY_BUDGET_S * 1000UL},
+        CONFIG_CAPTURE_ATTEMPTS,
+    },
 };
 
 // The one streaming buffer: DHCP and DNS packets, the request head, FIFO-to-W5500 chunks.
 uint8_t buffer[512];
-CameraApp app(kConfig, {buffer, sizeof(buffer)});
+CameraBoard camera_board(kConfig, {buffer, sizeof(buffer)});
+CameraPolicy<CameraBoard> camera(camera_board, kConfig.policy);
 
 }  // namespace
 
 void setup() {
   board::arm_watchdog();
   Serial.begin(115200);
-  app.boot();
+  camera.boot();
 }
 
-void loop() { app.poll(); }
+void loop() { camera.poll(); }

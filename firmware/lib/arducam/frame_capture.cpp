@@ -28,16 +28,6 @@ __attribute__((noinline)) uint8_t measure_lead_in(const JpegScan& scan, uint8_t*
 
 }  // namespace
 
-const char* capture_error_name(CaptureError e) {
-  switch (e) {
-    case CaptureError::kTimeout: return PSTR("capture timeout");
-    case CaptureError::kBadSize: return PSTR("bad FIFO length");
-    case CaptureError::kNoImage: return PSTR("no JPEG in FIFO");
-    case CaptureError::kUnsteady: return PSTR("FIFO reads disagree");
-    default: return PSTR("ok");
-  }
-}
-
 CaptureError capture_frame(bool trigger, uint32_t timeout_ms, uint8_t* buf, uint16_t cap,
                            FrameExtent* out, auth::ImageHash* hash) {
   if (trigger) {

@@ -3,27 +3,9 @@
 // retry, without a new capture. Module revisions differ on the junk byte a burst may start with
 // (only the first burst after a read-pointer reset, or every burst); each capture measures which.
 #pragma once
+#include <camera_steps.h>
 #include <image_hash.h>
-#include <jpeg_scan.h>
 #include <stdint.h>
-
-struct FrameExtent {
-  uint32_t start;        // FIFO stream offset of FF D8
-  uint32_t length;       // bytes from FF D8 through FF D9
-  uint32_t fifo_length;  // what the ArduChip reported
-  uint8_t lead_in;       // junk bytes that start each burst after the first since a rewind
-  FrameSum sum;          // of the JPEG's bytes as the scan pass read them
-};
-
-enum class CaptureError : uint8_t {
-  kNone,
-  kTimeout,   // the capture-done flag never came
-  kBadSize,   // FIFO length 0 or beyond the 8 MB FIFO
-  kNoImage,   // no FF D8 .. FF D9 within the FIFO length
-  kUnsteady,  // the bytes after FF D8 read differently after a rewind, with either rewind bit
-};
-
-const char* capture_error_name(CaptureError e);  // in flash
 
 // hash (may be null) gets the JPEG's bytes during the scan pass, for the request signature.
 // trigger false scans the frame already in the FIFO again instead of capturing a new one.

@@ -5,18 +5,6 @@
 #include <http_status.h>
 #include <tcp_client.h>
 
-const char* upload_error_name(UploadError e) {
-  switch (e) {
-    case UploadError::kConnect: return PSTR("connect failed");
-    case UploadError::kSend: return PSTR("connection lost while sending");
-    case UploadError::kNoResponse: return PSTR("no response");
-    case UploadError::kBadResponse: return PSTR("malformed response");
-    case UploadError::kHeadTooLarge: return PSTR("request head too large");
-    case UploadError::kFrameLost: return PSTR("FIFO read back differently, body withheld");
-    default: return PSTR("ok");
-  }
-}
-
 namespace {
 
 struct BodySink {

@@ -1,0 +1,247 @@
+// The camera's job, one turn of the main loop at a time: at each interval capture a frame, upload
+// it, retry the same frame (still in the FIFO) with backoff on a transient failure, and keep the
+// network (DHCP lease) alive in between. Nothing here blocks longer than its configured timeout.
+//
+// This is the policy only: every decision (what each answer means, how long to wait, when to give
+// up, when to reset the board) and the log lines that report them. The steps themselves run on a
+// Board, given as the template parameter; CameraBoard (lib/camera_board) is the real one, the host
+// tests (firmware/test/test_native/test_policy.cpp) hand a scripted fake. A Board has these plain
+// members:
+//   uint32_t millis();                      the clock (wraps every 49.7 days)
+//   void kick_watchdog();
+//   void reboot();                          resets the board; does not return on the board itself
+//   uint32_t random();                      any 32-bit value, for the retry delays' jitter
+//   void print_P(const char* s);            the log: a string in flash (PSTR, pgm.h)
+//   void print(uint32_t n);                 the log: a number in decimal
+//   void println();                         the log: end of line
+//   void flush();                           the log: wait until it has gone out (before reboot)
+//   void begin();                           logs the banner and the settings, starts the buses
+//   bool bring_up_camera();                 sets the camera up; false (logged why) if it fails
+//   bool bring_up_network();                brings up the network chip and acquires a DHCP lease
+//   bool keep_network(uint32_t now_ms);     renews the lease when due; false when none is held
+//   bool network_up();                      whether a lease is held
+//   CaptureError capture(bool trigger, FrameExtent* frame);
+//                                           a new frame (trigger) or a rescan of the one in the
+//                                           FIFO; a frame is signed when a secret is set
+//   bool frame_counter(uint32_t* counter);  the last frame's signed counter; false when unsigned
+//   void slow_camera_bus();                 the camera's SPI clock to its slower rate for good
+//   void report_camera_bus();               logs the camera's bus settings when they changed
+//   UploadResult upload(const FrameExtent& frame);
+//                                           resolves the host and sends the frame; kNoHost when
+//                                           the name does not resolve
+//
+// Why a template parameter: on the AVR an abstract class with virtual functions puts its vtable in
+// RAM, which the stack needs; a struct of function pointers in flash would keep RAM free but make
+// every step an indirect call that the compiler cannot inline (nor see through for the stack).
+// A template costs nothing on the board: CameraPolicy<CameraBoard> compiles to what one class that
+// did both would, and the fake needs no base class.
+#pragma once
+#include <backoff.h>
+#include <camera_steps.h>
+#include <http_status.h>
+#include <interval.h>
+#include <pgm.h>
+#include <stdint.h>
+
+struct PolicyConfig {
+  uint32_t interval_ms;      // from one capture to the next
+  BackoffPolicy retry;       // delays between attempts; how long a frame is tried
+  uint8_t capture_attempts;  // failed captures in a row after which the board resets
+};
+
+template <class Board>
+class CameraPolicy {
+ public:
+  static const uint32_t kNetworkRetryMs = 60000;  // while there is no network, try again this often
+
+  CameraPolicy(Board& board, const PolicyConfig& config) : board_(board), cfg_(config) {}
+  void boot();  // logs the settings, checks the camera, brings up the network
+  void poll();  // call from loop()
+
+ private:
+  enum Phase : uint8_t { kIdle, kCapture, kUpload };
+
+  bool bring_up_network();
+  void capture();
+  void upload();
+  void wait(uint32_t ms);
+  void log_frame();
+  void log_P(const char* s) { board_.print_P(s); }
+  void log_line_P(const char* s) {
+    board_.print_P(s);
+    board_.println();
+  }
+
+  Board& board_;
+  const PolicyConfig& cfg_;
+  IntervalSchedule schedule_;
+  Phase phase_ = kIdle;
+  bool camera_ok_ = false;
+  bool rescan_ = false;        // the FIFO read back differently: scan the same frame again
+  uint8_t failures_ = 0;       // of the current capture or upload
+  uint16_t frame_ = 0;         // frames taken since boot
+  uint32_t first_try_ms_ = 0;  // first upload attempt of the current frame
+  uint32_t wait_from_ms_ = 0;
+  uint32_t wait_ms_ = 0;
+  uint32_t net_try_ms_ = 0;    // last attempt to bring up the network
+  FrameExtent frame_extent_ = {};
+};
+
+template <class Board>
+void CameraPolicy<Board>::boot() {
+  board_.begin();
+  camera_ok_ = board_.bring_up_camera();
+  bring_up_network();
+  schedule_.start(board_.millis(), cfg_.interval_ms, true);  // the first frame right away
+}
+
+template <class Board>
+bool CameraPolicy<Board>::bring_up_network() {
+  net_try_ms_ = board_.millis();
+  return board_.bring_up_network();
+}
+
+template <class Board>
+void CameraPolicy<Board>::wait(uint32_t ms) {
+  wait_from_ms_ = board_.millis();
+  wait_ms_ = ms;
+}
+
+template <class Board>
+void CameraPolicy<Board>::log_frame() {
+  log_P(PSTR("frame "));
+  board_.print(frame_);
+  log_P(PSTR(": "));
+}
+
+template <class Board>
+void CameraPolicy<Board>::poll() {
+  board_.kick_watchdog();
+  const uint32_t now = board_.millis();
+  if (!board_.keep_network(now) && phase_ == kIdle &&
+      elapsed_at_least(now, net_try_ms_, kNetworkRetryMs)) {
+    bring_up_network();
+  }
+  if (wait_ms_) {
+    if (!elapsed_at_least(board_.millis(), wait_from_ms_, wait_ms_)) return;
+    wait_ms_ = 0;  // done: a stale start time must not block again after millis() wraps
+  }
+  switch (phase_) {
+    case kIdle:
+      if (schedule_.due(board_.millis())) {
+        ++frame_;
+        failures_ = 0;
+        phase_ = kCapture;
+      }
+      break;
+    case kCapture: capture(); break;
+    case kUpload: upload(); break;
+  }
+}
+
+template <class Board>
+void CameraPolicy<Board>::capture() {
+  CaptureError err = CaptureError::kTimeout;
+  const bool rescan = rescan_;
+  rescan_ = false;
+  if (camera_ok_ || (camera_ok_ = board_.bring_up_camera())) {
+    err = board_.capture(!rescan, &frame_extent_);
+  }
+  // A FIFO that makes no sense at 8 MHz (a length out of range, no JPEG, reads that disagree):
+  // the module's bus may not keep up, so 4 MHz from now on. Only a capture that never completes
+  // says nothing about the bus.
+  if (err != CaptureError::kNone && err != CaptureError::kTimeout) board_.slow_camera_bus();
+  board_.report_camera_bus();
+  if (err == CaptureError::kNone) {
+    uint32_t counter;
+    if (board_.frame_counter(&counter)) {
+      log_frame();
+      log_P(PSTR("signed, counter "));
+      board_.print(counter);
+      board_.println();
+    }
+    log_frame();
+    log_P(PSTR("captured, JPEG "));
+    board_.print(frame_extent_.length);
+    log_P(PSTR(" bytes at "));
+    board_.print(frame_extent_.start);
+    log_P(PSTR(" of FIFO "));
+    board_.print(frame_extent_.fifo_length);
+    log_P(PSTR(", burst lead-in "));
+    board_.print(frame_extent_.lead_in);
+    board_.println();
+    phase_ = kUpload;
+    if (!rescan) {  // a rescan goes on with the same frame's attempts and retry budget
+      failures_ = 0;
+      first_try_ms_ = board_.millis();
+    }
+    return;
+  }
+  log_frame();
+  log_P(PSTR("capture failed: "));
+  log_P(camera_ok_ ? capture_error_name(err) : PSTR("camera not ready"));
+  camera_ok_ = false;  // set the camera up again before the next try
+  if (++failures_ >= cfg_.capture_attempts) {
+    log_line_P(PSTR("; resetting the board"));
+    board_.flush();
+    board_.reboot();
+    return;
+  }
+  const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, board_.random());
+  log_P(PSTR("; retry in "));
+  board_.print(delay_ms);
+  log_line_P(PSTR(" ms"));
+  wait(delay_ms);
+}
+
+template <class Board>
+void CameraPolicy<Board>::upload() {
+  const uint32_t started = board_.millis();
+  UploadResult r = {UploadError::kNoAddress, 0};
+  if (board_.network_up() || bring_up_network()) r = board_.upload(frame_extent_);
+  ++failures_;
+  log_frame();
+  log_P(PSTR("upload attempt "));
+  board_.print(failures_);
+  log_P(PSTR(": "));
+  HttpVerdict verdict = HttpVerdict::kRetry;
+  if (r.error == UploadError::kNone) {
+    verdict = http_verdict(r.status);
+    log_P(PSTR("HTTP "));
+    board_.print(r.status);
+  } else {
+    log_P(upload_error_name(r.error));
+    if (r.error == UploadError::kHeadTooLarge) verdict = HttpVerdict::kReject;
+    if (r.error == UploadError::kFrameLost) {
+      // The FIFO read back differently from the scan: slow the camera's bus down and scan the
+      // frame again (the signature covers the scan's bytes) before the next attempt.
+      board_.slow_camera_bus();
+      rescan_ = true;
+    }
+  }
+  log_P(PSTR(" in "));
+  board_.print(board_.millis() - started);
+  log_P(PSTR(" ms"));
+  if (verdict == HttpVerdict::kStored) {
+    log_line_P(PSTR(", stored"));
+    phase_ = kIdle;
+    return;
+  }
+  if (verdict == HttpVerdict::kReject) {
+    log_line_P(PSTR(", rejected: not retried"));
+    phase_ = kIdle;
+    return;
+  }
+  const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, board_.random());
+  if (!backoff_allows(cfg_.retry, board_.millis() - first_try_ms_, delay_ms)) {
+    log_line_P(PSTR(", retry budget spent: frame dropped"));
+    phase_ = kIdle;
+    rescan_ = false;
+    return;
+  }
+  log_P(PSTR(", retry in "));
+  board_.print(delay_ms);
+  log_line_P(PSTR(" ms"));
+  if (rescan_) phase_ = kCapture;
+  wait(delay_ms);
+}

@@ -1,0 +1,27 @@
+#include "camera_steps.h"
+
+#include <pgm.h>
+
+const char* capture_error_name(CaptureError e) {
+  switch (e) {
+    case CaptureError::kTimeout: return PSTR("capture timeout");
+    case CaptureError::kBadSize: return PSTR("bad FIFO length");
+    case CaptureError::kNoImage: return PSTR("no JPEG in FIFO");
+    case CaptureError::kUnsteady: return PSTR("FIFO reads disagree");
+    default: return PSTR("ok");
+  }
+}
+
+const char* upload_error_name(UploadError e) {
+  switch (e) {
+    case UploadError::kConnect: return PSTR("connect failed");
+    case UploadError::kSend: return PSTR("connection lost while sending");
+    case UploadError::kNoResponse: return PSTR("no response");
+    case UploadError::kBadResponse: return PSTR("malformed response");
+    case UploadError::kHeadTooLarge: return PSTR("request head too large");
+    case UploadError::kFrameLost: return PSTR("FIFO read back differently, body withheld");
+    case UploadError::kNoAddress: return PSTR("no network address (DHCP)");
+    case UploadError::kNoHost: return PSTR("host not resolved (DNS)");
+    default: return PSTR("ok");
+  }
+}
