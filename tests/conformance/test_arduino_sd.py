@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 
 from simboard import firmware, sketch
 from simboard.arducam import Camera
+from simboard.firmware import PROJECT_DIR
 from simboard.rig import rig
 from simboard.sdcard import BLOCK, SLOW, UNDEFINED_BLOCK, SdCard
 from tests.conformance.conftest import build_sketch, oracle
@@ -119,3 +122,37 @@ def test_no_card_fails_at_cmd0(sd_sketch, image, slot):
     card = None if slot == "empty" else SdCard(image, present=False)
     log = run(sd_sketch, card)
     assert f"init failed {SD_CARD_ERROR_CMD0}" in log, log
+
+
+def simboard_run(*args: str) -> subprocess.CompletedProcess:
+    # The API is never reached (the sketch does no networking): any loopback port will do.
+    return subprocess.run([sys.executable, "-m", "simboard", "run", *args,
+                           "--api", "http://127.0.0.1:9", "--seconds", "30"],
+                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=240)
+
+
+def test_python_m_simboard_run_with_a_card(sd_sketch, image):
+    original = image.read_bytes()
+    result = simboard_run(str(sd_sketch), "--sd", str(image), "--until", "^done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "multi 3 3 ok" in result.stdout
+    assert "SD card: 5 blocks written" in result.stderr and "misuse []" in result.stderr
+    assert image.read_bytes() == expected_image(original)
+
+
+def test_python_m_simboard_run_with_card_faults(sd_sketch, image):
+    original = image.read_bytes()
+    result = simboard_run(str(sd_sketch), "--sd", str(image), "--sd-fault", "write-error",
+                          "--until", "^done")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"write 1 failed {SD_CARD_ERROR_WRITE}" in result.stdout
+    assert image.read_bytes() == original
+    result = simboard_run(str(sd_sketch), "--sd", str(image), "--sd-power-cut-after", "100",
+                          "--until", "^done")
+    assert f"write 1 failed {SD_CARD_ERROR_WRITE}" in result.stdout and "reinit ok" in result.stdout
+    assert image.read_bytes() == expected_image(original, overrides={1: UNDEFINED_BLOCK})
+    result = simboard_run(str(sd_sketch), "--sd-fault", "slow")
+    assert result.returncode == 1 and "give --sd IMAGE" in result.stderr
+    image.write_bytes(bytes(1000))
+    result = simboard_run(str(sd_sketch), "--sd", str(image))
+    assert result.returncode == 1 and "whole number of 512-byte blocks" in result.stderr
