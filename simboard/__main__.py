@@ -1,7 +1,7 @@
 """`python -m simboard run ELF ...`: any sketch on the simulated board (ATmega328P + W5500 shield +
-ArduCAM Mini 2MP Plus), with a chosen frame, camera behaviour, link, DHCP and DNS behaviour and
-API; prints the serial log as it comes. The HIL scenarios and the conformance runs put boards on
-the same rig (simboard.rig).
+ArduCAM Mini 2MP Plus, optionally a microSD card in the shield's slot), with a chosen frame,
+camera behaviour, card, link, DHCP and DNS behaviour and API; prints the serial log as it comes.
+The HIL scenarios and the conformance runs put boards on the same rig (simboard.rig).
 
 TCP connections to port 80 of any address reach the API given (default: the running `make run`).
 Exit status: 0 when --until matched (or no --until was given), 1 when it did not, 2 on bad usage.
@@ -21,11 +21,14 @@ from simboard.arducam import FIFO_RDPTR_RST, FIFO_WRPTR_RST, Camera
 from simboard.frames import photo_jpeg
 from simboard.network import LAN, WAN_30MS
 from simboard.rig import rig
+from simboard.sdcard import SLOW, SdCard
 from simboard.services import API_IP, Dhcp, Dns
 
 LINKS = {"lan": LAN, "wan30": WAN_30MS}
 REWIND_BITS = {"0x10": FIFO_RDPTR_RST, "0x20": FIFO_WRPTR_RST}
 DNS_FAILURES = ("servfail", "nxdomain", "silent")
+SD_FAULTS = {"absent": {"present": False}, "slow": SLOW, "read-only": {"read_only": True},
+             "write-error": {"bad_blocks": range(2**32)}}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -66,6 +69,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                      help="lease time in seconds (renewal at half of it)")
     net.add_argument("--dns-fail", action="append", default=[], choices=DNS_FAILURES,
                      help="answer the next DNS query so (repeatable, in order)")
+    card = run.add_argument_group("the SD card in the shield's slot (D4)")
+    card.add_argument("--sd", type=Path, metavar="IMAGE",
+                      help="card image file, written as the sketch writes (SDHC: a multiple of "
+                           "512 KB; default: the slot is empty)")
+    card.add_argument("--sd-standard-capacity", action="store_true",
+                      help="a standard-capacity card: byte addresses, CSD 1.0, 2 GB at most")
+    card.add_argument("--sd-fault", choices=SD_FAULTS, action="append", default=[],
+                      help="absent: no card; slow: long init, reads and busy; read-only; "
+                           "write-error: every block write rejected (repeatable)")
+    card.add_argument("--sd-bad-block", type=int, action="append", default=[], metavar="N",
+                      help="writes to block N are rejected (repeatable)")
+    card.add_argument("--sd-power-cut-after", type=int, metavar="BYTES",
+                      help="the card loses power after this many data bytes of block writes: "
+                           "that block is left undefined, the card needs a new init")
     run.add_argument("--eeprom", type=Path,
                      help="file that keeps the 1 KB EEPROM across runs (the signed counter)")
     return parser.parse_args(argv)
@@ -96,8 +113,27 @@ def camera_for(args: argparse.Namespace) -> Camera:
     )
 
 
+def card_for(args: argparse.Namespace) -> SdCard | None:
+    if args.sd is None:
+        if args.sd_fault or args.sd_bad_block or args.sd_power_cut_after is not None:
+            raise SystemExit("simboard: the --sd-... options need a card: give --sd IMAGE")
+        return None
+    if not args.sd.is_file():
+        raise SystemExit(f"simboard: --sd {args.sd}: no such image file; make one, e.g. "
+                         f"truncate -s 1M {args.sd}")
+    options: dict = {"sdhc": not args.sd_standard_capacity, "bad_blocks": set(args.sd_bad_block),
+                     "cut_power_after": args.sd_power_cut_after}
+    for fault in args.sd_fault:
+        options.update(SD_FAULTS[fault])
+    try:
+        return SdCard(args.sd, **options)
+    except ValueError as error:
+        raise SystemExit(f"simboard: --sd {args.sd}: {error}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     port = api_port(args.api)
+    card = card_for(args)
     eeprom = None
     if args.eeprom:
         eeprom = bytearray(args.eeprom.read_bytes() if args.eeprom.exists() else b"\xff" * 1024)
@@ -108,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     matched = False
     started = time.monotonic()
     with rig(args.elf, firmware.static_ram_end(args.elf), camera_for(args), port, hosts[0],
-             link=LINKS[args.link], dhcp=dhcp, dns=dns, eeprom=eeprom) as (board, proxy):
+             link=LINKS[args.link], dhcp=dhcp, dns=dns, eeprom=eeprom, sd=card) as (board, proxy):
         printed = 0
 
         def new_lines() -> bool:
@@ -127,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
               f"moment {board.free_sram_low_water()} B; HTTP answers "
               f"{[r.status for r in proxy.requests]}; W5500 misuse {board.chip.violations}",
               file=sys.stderr)
+        if card is not None:
+            print(f"simboard: SD card: {card.blocks_written} blocks written, {card.blocks_read} "
+                  f"read, {card.power_cycles} power cuts; misuse {card.violations}",
+                  file=sys.stderr)
     if args.eeprom:
         args.eeprom.write_bytes(eeprom)
     return 0 if regex is None or matched else 1

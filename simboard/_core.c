@@ -35,13 +35,14 @@ typedef struct board {
 	uint64_t spi_bytes;
 } board;
 
-/* Chip selects from the wiring contract: W5500 on PB2 (bit 0), ArduCAM on PD7 (bit 1).
- * A select is active when the pin is an output driven low. */
+/* Chip selects from the wiring contract: W5500 on PB2 (bit 0), ArduCAM on PD7 (bit 1), the
+ * shield's microSD slot on PD4 (bit 2). A select is active when the pin is an output driven low. */
 static int selected(avr_t *avr)
 {
 	int s = 0;
 	if ((avr->data[DDRB] & 0x04) && !(avr->data[PORTB] & 0x04)) s |= 1;
 	if ((avr->data[DDRD] & 0x80) && !(avr->data[PORTD] & 0x80)) s |= 2;
+	if ((avr->data[DDRD] & 0x10) && !(avr->data[PORTD] & 0x10)) s |= 4;
 	return s;
 }
 
@@ -154,6 +155,7 @@ board *sb_open(const char *elf, uint32_t freq, spi_fn spi, twi_fn twi, byte_fn u
 				on_twi_out, b);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('B'), 2), on_cs_pin, b);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('D'), 7), on_cs_pin, b);
+	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('D'), 4), on_cs_pin, b);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('B'), IOPORT_IRQ_DIRECTION_ALL),
 				on_cs_pin, b);
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_IOPORT_GETIRQ('D'), IOPORT_IRQ_DIRECTION_ALL),

@@ -1,6 +1,6 @@
-"""The simulated camera board: the ATmega328P core wired to the W5500, the ArduCAM and the serial
-log as on the real board (the shield and the module: W5500 select PB2 (D10), ArduCAM select PD7
-(D7), OV2640 on TWI).
+"""The simulated camera board: the ATmega328P core wired to the W5500, the ArduCAM, the shield's
+microSD slot and the serial log as on the real board (the shield and the module: W5500 select PB2
+(D10), ArduCAM select PD7 (D7), SD card select PD4 (D4), OV2640 on TWI).
 
 `run(seconds)` advances simulated time in small steps, between which the network delivers what
 is due. While a TCP request waits for a real server's answer, simulated time is held to wall
@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 from simboard.arducam import Camera
-from simboard.core import F_CPU, RAMEND, Core
+from simboard.core import F_CPU, RAMEND, SELECT_CAMERA, SELECT_SD, SELECT_W5500, Core
 from simboard.network import Network
+from simboard.sdcard import SdCard
 
 STEP = 0.001  # seconds of simulated time between network polls
 PAINT = 0xA5
@@ -35,15 +36,18 @@ class Board:
         network: Network,
         heap_start: int | None = None,
         eeprom: bytes | None = None,
+        sd: SdCard | None = None,
     ):
-        self.camera, self.network, self.chip = camera, network, network.chip
+        """`sd`: the card in the shield's slot; None is an empty slot (MISO stays pulled up)."""
+        self.camera, self.network, self.chip, self.sd = camera, network, network.chip, sd
         self._target = 0
         self._selected = 0
         self.log_lines: list[tuple[float, str]] = []
         self._line = bytearray()
         self.bus_conflicts = 0
         self.core = Core(elf, self._spi, camera.twi, self._uart, self._cs)
-        for clock in {id(c): c for c in (network.clock, camera.clock)}.values():
+        clocks = [network.clock, camera.clock] + ([sd.clock] if sd is not None else [])
+        for clock in {id(c): c for c in clocks}.values():
             clock.bind(self.core, self._wake)  # the models' time is this core's from now on
         if eeprom is not None:
             self.core.eeprom = eeprom
@@ -59,22 +63,29 @@ class Board:
     def _cs(self, selected: int) -> None:
         changed = selected ^ self._selected
         self._selected = selected
-        if changed & 1:
-            self.chip.select(bool(selected & 1))
-        if changed & 2:
-            self.camera.select(bool(selected & 2))
+        if changed & SELECT_W5500:
+            self.chip.select(bool(selected & SELECT_W5500))
+        if changed & SELECT_CAMERA:
+            self.camera.select(bool(selected & SELECT_CAMERA))
+        if changed & SELECT_SD and self.sd is not None:
+            self.sd.select(bool(selected & SELECT_SD))
 
     def _spi(self, mosi: int, selected: int, divider: int) -> int:
         if selected != self._selected:
             self._cs(selected)
-        if selected == 1:
+        if self.sd is not None and not selected & SELECT_SD:
+            self.sd.clock_deselected()  # SCK reaches the card whoever is selected
+        if selected == SELECT_W5500:
             return self.chip.transfer(mosi)
-        if selected == 2:
+        if selected == SELECT_CAMERA:
             self.camera.spi_hz = F_CPU / divider
             return self.camera.transfer(mosi)
-        if selected == 3:
+        if selected == SELECT_SD and self.sd is not None:
+            self.sd.spi_hz = F_CPU / divider
+            return self.sd.transfer(mosi)
+        if selected & (selected - 1):  # two or more selects low: their outputs fight on MISO
             self.bus_conflicts += 1
-        return 0xFF
+        return 0xFF  # nobody drives MISO: the pull-up (an empty SD slot too)
 
     def _uart(self, byte: int) -> None:
         if byte == 0x0A:

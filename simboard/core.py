@@ -3,7 +3,8 @@
 The shim (_core.c) is compiled on first use into a cache folder keyed by its source hash.
 Peripheral models are Python callables: spi(mosi, selected, divider) -> miso (SCK = F_CPU /
 divider), twi(msg) -> reply or -1,
-uart(byte), cs(selected). `selected` is a bit mask: 1 = W5500 (PB2), 2 = ArduCAM (PD7).
+uart(byte), cs(selected). `selected` is a bit mask of the chip selects driven low: SELECT_W5500
+(PB2, D10), SELECT_CAMERA (PD7, D7), SELECT_SD (PD4, D4: the shield's microSD slot).
 simavr keeps per-process state, so a process runs one board at a time (pytest runs each
 scenario in the same process, one after the other).
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 F_CPU = 16_000_000
 SRAM_START, RAMEND, EEPROM_SIZE = 0x100, 0x8FF, 1024
 CPU_DONE, CPU_CRASHED = 5, 6  # simavr's cpu_Done / cpu_Crashed
+SELECT_W5500, SELECT_CAMERA, SELECT_SD = 1, 2, 4  # the bits of `selected` (_core.c selected())
 
 _SOURCE = Path(__file__).with_name("_core.c")
 SPI_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int)

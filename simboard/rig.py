@@ -10,6 +10,7 @@ from simboard.arducam import Camera
 from simboard.board import Board
 from simboard.network import LAN, Faults, Link, Network
 from simboard.proxy import FaultProxy
+from simboard.sdcard import SdCard
 from simboard.services import API_IP, Dhcp, Dns
 
 
@@ -28,11 +29,13 @@ def rig(
     canned: dict | None = None,
     eeprom: bytearray | None = None,
     services: dict | None = None,
+    sd: SdCard | None = None,
 ):
     """Yields (board, proxy). `host` resolves to a documentation address; TCP port `http_port`
     there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1. `eeprom` (1 KB) is
     loaded into the board and updated from it afterwards, like the chip that keeps it. `services`
-    adds UDP services by port (an Echo on 7, say) beside DHCP and DNS."""
+    adds UDP services by port (an Echo on 7, say) beside DHCP and DNS. `sd` is the card in the
+    shield's slot (None: the slot is empty)."""
     dhcp = dhcp or Dhcp()
     dns = dns or Dns()
     dns.hosts.setdefault(host, API_IP)
@@ -45,7 +48,8 @@ def rig(
             faults=faults or Faults(),
             lease=dhcp.leased,
         )
-        board = Board(elf, camera, network, heap_start=heap_start, eeprom=eeprom)
+        board = Board(elf, camera, network, heap_start=heap_start, eeprom=eeprom,
+                      sd=sd)
         try:
             yield board, proxy
         finally:

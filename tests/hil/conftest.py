@@ -104,7 +104,7 @@ def scenario(hil_elf, hil_stack, eeprom, request):
             assert board.chip.ignored_commands == [], "a W5500 command its socket does not take"
             # Legal on the chip, but a driver that needs the value it wrote would be wrong on it.
             assert board.chip.stale_pointer_reads == [], "read a buffer pointer before its command"
-            assert board.bus_conflicts == 0, "both SPI chip selects low at once"
+            assert board.bus_conflicts == 0, "two SPI chip selects low at once"
             return outcome
 
     return run
