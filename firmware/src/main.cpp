@@ -18,7 +18,8 @@ static_assert(sizeof(kSecret) == 0 || sizeof(kSecret) == 32,
 const uint8_t kMac[6] = CONFIG_MAC;
 
 const CameraConfig kConfig = {
-    {kHost, CONFIG_PORT, kPath, kCameraId, kUserAgent},
+    {kHost, CONFIG_PORT, kPath, kUserAgent},
+    kCameraId,
     kSecret,
     sizeof(kSecret),
     CONFIG_RESOLUTION,

@@ -8,6 +8,7 @@
 //                                       lease=.. t1=.. t2=.." or the error name
 //   post-head HOST PORT PATH USER_AGENT LENGTH AUTHORIZATION|-  -> hex of the upload's head
 //   string-to-sign METHOD PATH CAMERA COUNTER LENGTH SHA256_HEX  -> hex of the string to sign
+//   signed-route                    -> "METHOD PATH" the camera signs its uploads for
 #include <dhcp_codec.h>
 #include <dns_codec.h>
 #include <http_request.h>
@@ -108,7 +109,7 @@ int dhcp_parse(char** argv) {
 }
 
 int post_head(char** argv) {
-  const HttpTarget target = {argv[0], (uint16_t)atoi(argv[1]), argv[2], "unused", argv[3]};
+  const HttpTarget target = {argv[0], (uint16_t)atoi(argv[1]), argv[2], argv[3]};
   const HttpHeader credential = {"Authorization", argv[5]};
   const bool signed_ = strcmp(argv[5], "-") != 0;
   char buf[512];
@@ -136,6 +137,11 @@ int string_to_sign(char** argv) {
   return 0;
 }
 
+int signed_route(char**) {
+  printf("%s %s\n", auth::kSignedMethod_P, auth::kSignedPath_P);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -147,7 +153,8 @@ int main(int argc, char** argv) {
   static const Command kCommands[] = {{"dns-query", 2, dns_query}, {"dns-parse", 2, dns_parse},
                                       {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse},
                                       {"post-head", 6, post_head},
-                                      {"string-to-sign", 6, string_to_sign}};
+                                      {"string-to-sign", 6, string_to_sign},
+                                      {"signed-route", 0, signed_route}};
   for (const Command& c : kCommands) {
     if (argc == c.args + 2 && strcmp(argv[1], c.name) == 0) return c.run(argv + 2);
   }

@@ -1,6 +1,6 @@
 """The camera's side of the protocol, produced by the firmware's own code (built for the host,
 tests/firmware/codec_tool.cpp), against the service's protocol package (chalicelib/protocol):
-the upload's head, the string to sign, and the firmware version in the User-Agent."""
+the upload's head, the string to sign, the route it signs, and the firmware version."""
 
 from __future__ import annotations
 
@@ -46,6 +46,12 @@ def test_the_firmwares_string_to_sign_is_the_protocols(codec_tool, camera, count
                     length, body_sha256)
     assert firmware == upload.string_to_sign(upload.METHOD, upload.ROUTE, camera, counter, length,
                                              body_sha256)
+
+
+def test_the_firmware_signs_the_protocols_route(codec_tool):
+    route = subprocess.run([str(codec_tool), "signed-route"], capture_output=True, text=True,
+                           timeout=30, check=True).stdout.split()
+    assert route == [upload.METHOD, upload.ROUTE]
 
 
 def test_the_firmware_version_is_the_protocols():

@@ -6,6 +6,10 @@
 #include "hmac_sha256.h"
 
 namespace auth {
+
+const char kSignedMethod_P[] PROGMEM = "POST";
+const char kSignedPath_P[] PROGMEM = "/frames";
+
 namespace {
 
 const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";

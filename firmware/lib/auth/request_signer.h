@@ -16,6 +16,11 @@ const uint8_t kSignatureChars = 64;  // the signature as lowercase hex
 // The longest value authorization_value() writes, without its terminating NUL.
 const uint8_t kAuthorizationMax = 45 + 32 + 10 + kSignatureChars;  // 151
 
+// The route every upload is signed for, whatever prefix a proxy adds in front of it (the service's
+// chalicelib/protocol/upload.py METHOD and ROUTE; tests/firmware checks they agree). In flash.
+extern const char kSignedMethod_P[];
+extern const char kSignedPath_P[];
+
 // Receives the string to sign piece by piece (the HMAC when signing; a host tool prints it).
 typedef void (*ByteSink)(void *context, const uint8_t *data, size_t n);
 

@@ -17,8 +17,6 @@ namespace {
 const uint16_t kCounterEeprom = 0;  // auth::FrameCounter's 16 bytes of EEPROM
 // The route the service verifies the signature against; proxies in front may add a prefix to
 // CONFIG_PATH (the CloudFront origin path), the signed path stays the route's.
-const char kSignedMethod[] PROGMEM = "POST";
-const char kSignedPath[] PROGMEM = "/frames";
 const char kAuthorization[] PROGMEM = "Authorization";
 
 }  // namespace
@@ -61,7 +59,7 @@ void CameraBoard::log_settings() {
   Serial.print(F(" path="));
   print_P(t.path_P);
   Serial.print(F(" camera="));
-  print_P(t.camera_id_P);
+  print_P(cfg_.camera_id_P);
   Serial.print(F(" secret="));
   Serial.print(cfg_.secret_length ? F("set") : F("UNSET (requests go unsigned)"));
   Serial.print(F(" counter="));
@@ -190,8 +188,8 @@ __attribute__((noinline)) CaptureError CameraBoard::capture_hashed(
 void CameraBoard::sign_frame(const FrameExtent& frame,
                              const uint8_t digest[auth::Sha256::kDigestSize]) {
   counter_ = auth::FrameCounter(kCounterEeprom).next();
-  auth::sign_request(signature_, cfg_.secret_P, cfg_.secret_length, kSignedMethod, kSignedPath,
-                     cfg_.target.camera_id_P, counter_, frame.length, digest);
+  auth::sign_request(signature_, cfg_.secret_P, cfg_.secret_length, auth::kSignedMethod_P, auth::kSignedPath_P,
+                     cfg_.camera_id_P, counter_, frame.length, digest);
 }
 
 bool CameraBoard::resolve_host(uint8_t ip[4]) {
@@ -213,7 +211,7 @@ UploadResult CameraBoard::upload(const FrameExtent& frame) {
   const HttpHeader credential = {kAuthorization, authorization};
   const uint8_t n_extra = cfg_.secret_length ? 1 : 0;
   if (n_extra) {
-    auth::authorization_value(authorization, sizeof authorization, cfg_.target.camera_id_P,
+    auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P,
                               counter_, signature_);
   }
   return upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,

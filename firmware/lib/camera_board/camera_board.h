@@ -16,7 +16,8 @@
 
 struct CameraConfig {
   HttpTarget target;
-  const uint8_t* secret_P;  // the camera secret in flash (issue 6): signs every request
+  const char* camera_id_P;  // the id the camera signs as (the service reads it from the credential)
+  const uint8_t* secret_P;  // the camera secret in flash: signs every request
   uint8_t secret_length;    // 32, or 0 when unset (requests go unsigned; the service refuses them)
   ov2640::Resolution resolution;
   uint8_t jpeg_quality;

@@ -15,7 +15,6 @@ struct HttpTarget {
   const char* host_P;
   uint16_t port;           // Host gets ":port" only when it is not 80
   const char* path_P;
-  const char* camera_id_P;
   const char* user_agent_P;
 };
 

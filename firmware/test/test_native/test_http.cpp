@@ -7,7 +7,7 @@
 
 namespace {
 
-const HttpTarget kTarget = {"d111.cloudfront.net", 80, "/frames", "cam-1", "stopmotion-cam/0.1.0"};
+const HttpTarget kTarget = {"d111.cloudfront.net", 80, "/frames", "stopmotion-cam/0.1.0"};
 
 std::string head(const HttpTarget& t, uint32_t length, const HttpHeader* extra = nullptr,
                  uint8_t n = 0, uint16_t cap = 512) {
