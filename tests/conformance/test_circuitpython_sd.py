@@ -5,7 +5,8 @@ CMD12 while the card streams) and writes (CMD25 and the stop token), checked aga
 
 The driver reads a CSD 1.0 size with `(csd[8] & 0xC) >> 6`, always 0, dropping C_SIZE's two low
 bits: its count() of a standard-capacity card is short, on a real card as here, so only the SDHC
-count is checked."""
+count is checked. Its writeblocks() also returns 0 when the card rejects a block (the data
+response of _write() is dropped), so the model's write faults are checked with Sd2Card only."""
 
 from __future__ import annotations
 
