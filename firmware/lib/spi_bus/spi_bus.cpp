@@ -11,11 +11,14 @@ void begin() {
   DDRB &= ~_BV(PB4);                       // MISO
   PORTD |= _BV(PD4) | _BV(PD7);            // SD card and ArduCAM deselected
   DDRD |= _BV(PD4) | _BV(PD7);
-  SPCR = _BV(SPE) | _BV(MSTR);             // mode 0, MSB first, F_CPU/4 ...
-  set_clock(k8MHz);
+  set_clock(k8MHz);                        // mode 0, MSB first
 }
 
-void set_clock(Clock clock) { SPSR = clock == k8MHz ? _BV(SPI2X) : 0; }  // ... doubled or not
+// SPR1:0 in SPCR pick F_CPU/4 or /64 (and /16, /128, unused here); SPI2X in SPSR doubles them.
+void set_clock(Clock clock) {
+  SPCR = _BV(SPE) | _BV(MSTR) | (clock == k250kHz ? _BV(SPR1) : 0);
+  SPSR = clock == k8MHz ? _BV(SPI2X) : 0;
+}
 
 uint8_t transfer(uint8_t out) {
   SPDR = out;

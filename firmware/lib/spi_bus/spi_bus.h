@@ -8,8 +8,9 @@
 namespace spi {
 
 enum Clock : uint8_t {
-  k8MHz,  // F_CPU/2: the fastest an AVR master runs, the W5500's and the ArduChip's maximum
-  k4MHz,  // F_CPU/4: what ArduCAM tested on the UNO (SPI.begin()'s default)
+  k8MHz,    // F_CPU/2: the fastest an AVR master runs, the W5500's and the ArduChip's maximum
+  k4MHz,    // F_CPU/4: what ArduCAM tested on the UNO (SPI.begin()'s default)
+  k250kHz,  // F_CPU/64: an SD card until it is ready (at most 400 kHz)
 };
 
 void begin();
