@@ -55,11 +55,11 @@ def send(url: str, request: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-    answer = b"".join(chunks)
-    status_line = answer.split(b"\r\n", 1)[0].split()
+    raw = b"".join(chunks)
+    status_line = raw.split(b"\r\n", 1)[0].split()
     if len(status_line) < 2 or not status_line[1].isdigit():
-        raise ConnectionError(f"not an HTTP answer: {answer[:80]!r}")
-    return int(status_line[1]), answer
+        raise ConnectionError(f"not an HTTP answer: {raw[:80]!r}")
+    return int(status_line[1]), raw
 
 
 def answer_header(raw: bytes) -> str | None:
@@ -72,12 +72,10 @@ def answer_header(raw: bytes) -> str | None:
 
 
 def verdict(status: int, raw: bytes, secret: bytes, camera: str, counter: int) -> tuple[bool, str]:
-    """(stored, what the camera makes of the answer): it acts only on an answer signed for this
-    request whose status is the one the answer came with."""
+    """(stored, what the camera makes of the answer): it acts only on an answer the service signed
+    for this request, with the status it came with."""
     try:
-        signed = answer.verify_answer(secret, camera, answer_header(raw), counter)
-        if signed.status != status:
-            raise UnsignedAnswer(f"it came as {status} but the service signed {signed.status}")
+        signed = answer.verify_answer(secret, camera, answer_header(raw), counter, status)
     except UnsignedAnswer as error:
         return False, (f"answer not from the service ({error}): nothing is known to be stored; "
                        "the camera would send the frame again")

@@ -35,17 +35,18 @@ def test_a_refusal_has_no_key_and_no_hash():
 
 def test_the_value_verifies_with_the_cameras_secret_and_gives_back_every_field():
     value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
-    assert verify_answer(SECRET, "garden", value, counter=7) == answer.Answer(
+    assert verify_answer(SECRET, "garden", value, counter=7, status=201) == answer.Answer(
         counter=7, status=201, key=KEY, sha256=SHA, received=RECEIVED)
 
 
 @pytest.mark.parametrize("case", [
     "another camera's secret", "another camera's id", "status changed", "key changed",
     "counter changed", "signature changed", "answer to another counter",
+    "came with another status line",
 ])
 def test_a_value_that_does_not_verify_is_forged(case):
     value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
-    secret, camera, counter = SECRET, "garden", 7
+    secret, camera, counter, status = SECRET, "garden", 7, 201
     if case == "another camera's secret":
         secret = OTHER_SECRET
     elif case == "another camera's id":
@@ -58,10 +59,12 @@ def test_a_value_that_does_not_verify_is_forged(case):
         value, counter = value.replace("Counter=7,", "Counter=8,"), 8
     elif case == "signature changed":
         value = value[:-1] + ("0" if value[-1] != "0" else "1")
-    else:
+    elif case == "answer to another counter":
         counter = 6
+    else:
+        status = 200
     with pytest.raises(ForgedAnswer) as raised:
-        verify_answer(secret, camera, value, counter)
+        verify_answer(secret, camera, value, counter, status)
     assert raised.value.retry_safe
 
 

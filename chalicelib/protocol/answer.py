@@ -88,11 +88,16 @@ def answer_value(
 
 
 def verify_answer(
-    secret: bytes, camera: str, value: str | None, counter: int | None = None
+    secret: bytes,
+    camera: str,
+    value: str | None,
+    counter: int | None = None,
+    status: int | None = None,
 ) -> Answer:
     """The answer in a Stopmotion-Answer value, checked against camera's secret in constant
-    time and, when given, the request's counter. UnsignedAnswer when it is absent or malformed,
-    ForgedAnswer when it does not verify or answers another request: not from the service."""
+    time and, when given, the request's counter and the status line the answer came with.
+    UnsignedAnswer when it is absent or malformed, ForgedAnswer when it does not verify, answers
+    another request or came with another status: not from the service."""
     if not value:
         raise UnsignedAnswer(f"the answer carries no {HEADER} header")
     signed = _SIGNED.fullmatch(value)
@@ -104,6 +109,8 @@ def verify_answer(
     answered = int(fields["counter"])
     if counter is not None and answered != counter:
         raise ForgedAnswer(f"the answer is to counter {answered}, not to this request's {counter}")
+    if status is not None and int(fields["status"]) != status:
+        raise ForgedAnswer(f"the answer came as {status} but the service signed {fields['status']}")
     return Answer(
         counter=answered,
         status=int(fields["status"]),
