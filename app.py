@@ -8,14 +8,15 @@ import functools
 import json
 import logging
 import os
+from datetime import UTC, datetime
 
 from chalice import Chalice, Response
 
 from chalicelib import catalog, ingest, keystore, preview
-from chalicelib.protocol import keys, upload, viewer
+from chalicelib.protocol import answer, keys, upload, viewer
 from chalicelib.protocol.errors import LengthRequired, ProtocolError
 from chalicelib.storage import FrameStore, make_client
-from chalicelib.upload import receive
+from chalicelib.upload import receive, signed_answer
 
 app = Chalice(app_name="stopmotion-ingest")
 log = logging.getLogger(__name__)
@@ -70,10 +71,17 @@ def route(path: str, **options):
 @app.middleware("http")
 def json_answers(event, get_response):
     """Every answer of the app: JSON ends with a newline (a shell prompt after curl starts on its
-    own line). Chalice would serialise without one; this is the one place."""
+    own line). Chalice would serialise without one; this is the one place. Every answer to a
+    camera's upload, Chalice's own 415 included, is signed for the camera when it can be."""
+    received = datetime.now(UTC)
     response = get_response(event)
     if response.status_code == 415:  # Chalice's own answer names only the type it refused
         response.body["Message"] += f"; send Content-Type {' or '.join(upload.CONTENT_TYPES)}"
+    if event.method == upload.METHOD and event.path == upload.ROUTE:
+        signed = signed_answer(get_keys(), event.headers.get("authorization"), received,
+                               response.status_code, response.body)
+        if signed:
+            response.headers[answer.HEADER] = signed
     if not isinstance(response.body, str | bytes):
         response.body = json.dumps(response.body, separators=(",", ":")) + "\n"
         response.headers["Content-Type"] = "application/json"

@@ -1,13 +1,17 @@
-"""A signed camera upload to a stored frame: verify, claim the counter, store once.
+"""A signed camera upload to a stored frame: verify, claim the counter, store once; and the
+signature on every answer to it.
 
-The rules are the protocol's (chalicelib/protocol/upload.py, claims.py); here they meet storage.
+The rules are the protocol's (chalicelib/protocol/upload.py, claims.py, answer.py); here they
+meet storage and the secrets.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib import ingest, metrics
 from chalicelib.keystore import KeyStore
-from chalicelib.protocol import claims, secrets, upload
+from chalicelib.protocol import answer, claims, secrets, upload
+from chalicelib.protocol.errors import ProtocolError
 from chalicelib.storage import FrameStore
 
 
@@ -60,3 +64,22 @@ def receive(
     if claimed.write:
         metrics.record_frame_stored(facts["camera"], facts["key"])
     return facts, 201 if claimed.fresh else 200
+
+
+def signed_answer(
+    keys: KeyStore, authorization: str | None, received: datetime, status: int, body: object
+) -> str | None:
+    """The Stopmotion-Answer value of an answer (status, body: the stored frame's facts for a
+    2xx) to a POST whose request arrived at received; None when there is nothing to sign with:
+    the Authorization is no camera credential, the camera has no secret, or the secrets cannot
+    be read (answer.py). A refusal of a known camera is signed too, a bad signature's included."""
+    try:
+        credential = upload.parse_authorization(authorization)
+        secret = keys.camera_secret(credential.camera)
+    except ProtocolError:
+        return None
+    if secret is None:
+        return None
+    stored = body if 200 <= status < 300 and isinstance(body, dict) else {}
+    return answer.answer_value(secret, credential.camera, credential.counter, status,
+                               stored.get("key"), stored.get("sha256"), received)

@@ -4,6 +4,8 @@ Each request is recorded (request line, headers, body bytes seen, status returne
 listed in `canned` (0-based index -> status) are read in full and answered by the proxy itself;
 all others are streamed to the upstream as they arrive, and a client that resets mid-body makes
 the proxy reset the upstream connection too, so the service sees the same truncated request.
+The upstream's answers reach the client through `rewrite` (bytes -> bytes): a middlebox that alters
+them.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 IO_TIMEOUT_S = 60  # a stuck peer ends its connection thread instead of keeping it forever
@@ -37,6 +40,7 @@ class FaultProxy:
     upstream_port: int
     canned: dict = field(default_factory=dict)
     requests: list = field(default_factory=list)
+    rewrite: Callable[[bytes], bytes] = bytes
 
     def __enter__(self) -> FaultProxy:
         self._server = socket.create_server(("127.0.0.1", 0))
@@ -112,7 +116,7 @@ class FaultProxy:
             record.status = (
                 int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else None
             )
-            client.sendall(response)
+            client.sendall(self.rewrite(response))
         except OSError:
             if upstream is not None:  # pass the reset on: the service sees a truncated body
                 upstream.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

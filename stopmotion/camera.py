@@ -132,6 +132,14 @@ def next_counter(path: Path, name: str) -> int:
     return counters[name]
 
 
+def camera_secret(camera: str, secrets_file: Path, secret_hex: str | None = None) -> bytes | None:
+    """The secret to sign as camera with: secret_hex, else the local secrets file's, else None."""
+    if secret_hex:
+        return bytes.fromhex(secret_hex)
+    known = FileSecrets(secrets_file).load()[layout.CAMERAS].get(camera)
+    return None if known is None else bytes.fromhex(known)
+
+
 def sign_as_camera(
     camera: str,
     body: bytes,
@@ -141,16 +149,12 @@ def sign_as_camera(
 ) -> str | None:
     """The Authorization value for a post by camera, or None when no secret is known for it.
 
-    The secret comes from secret_hex or the local secrets file; the counter, unless given, from
-    counters.json beside that file (per camera and secret, so a rotated secret counts from 1).
+    The secret comes from camera_secret; the counter, unless given, from counters.json beside the
+    secrets file (per camera and secret, so a rotated secret counts from 1).
     """
-    if secret_hex:
-        secret = bytes.fromhex(secret_hex)
-    else:
-        known = FileSecrets(secrets_file).load()[layout.CAMERAS].get(camera)
-        if known is None:
-            return None
-        secret = bytes.fromhex(known)
+    secret = camera_secret(camera, secrets_file, secret_hex)
+    if secret is None:
+        return None
     if counter is None:
         counter = next_counter(
             secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}"

@@ -1,8 +1,11 @@
 """`stopmotion post`: a virtual camera that sends a JPEG the way the firmware does, byte for byte.
 
 Raw HTTP/1.1 over a socket (no HTTP library): the protocol's request head
-(chalicelib/protocol/upload.py), Content-Length, no chunking; then it prints the answer. Options
-reproduce what the old camera module revisions put on the wire, to test the service's repairs.
+(chalicelib/protocol/upload.py), Content-Length, no chunking; then it prints the answer and, like
+the camera, trusts it only when its Stopmotion-Answer verifies with the camera's secret for this
+request (chalicelib/protocol/answer.py): anything else is "answer not from the service", a 2xx
+included. Options reproduce what the old camera module revisions put on the wire, to test the
+service's repairs.
 """
 
 import argparse
@@ -11,7 +14,8 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chalicelib.protocol import keys, upload
+from chalicelib.protocol import answer, keys, upload
+from chalicelib.protocol.errors import UnsignedAnswer
 from stopmotion import camera as camera_secrets
 from stopmotion import localstack
 
@@ -51,11 +55,37 @@ def send(url: str, request: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)
-    answer = b"".join(chunks)
-    status_line = answer.split(b"\r\n", 1)[0].split()
+    raw = b"".join(chunks)
+    status_line = raw.split(b"\r\n", 1)[0].split()
     if len(status_line) < 2 or not status_line[1].isdigit():
-        raise ConnectionError(f"not an HTTP answer: {answer[:80]!r}")
-    return int(status_line[1]), answer
+        raise ConnectionError(f"not an HTTP answer: {raw[:80]!r}")
+    return int(status_line[1]), raw
+
+
+def answer_header(raw: bytes) -> str | None:
+    """The Stopmotion-Answer value in a raw HTTP answer; None when absent or sent more than once."""
+    lines = raw.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]
+    fields = [line.partition(b":") for line in lines]
+    values = [value.strip() for name, _, value in fields
+              if name.strip().lower() == answer.HEADER.lower().encode()]
+    return values[0].decode("latin-1") if len(values) == 1 else None
+
+
+def verdict(status: int, raw: bytes, secret: bytes, camera: str, counter: int) -> tuple[bool, str]:
+    """(stored, what the camera makes of the answer): it acts only on an answer the service signed
+    for this request, with the status it came with."""
+    try:
+        signed = answer.verify_answer(secret, camera, answer_header(raw), counter, status)
+    except UnsignedAnswer as error:
+        return False, (f"answer not from the service ({error}): nothing is known to be stored; "
+                       "the camera would send the frame again")
+    said = (f"the service answered {signed.status} to counter {counter} "
+            f"at {keys.iso(signed.received)}")
+    if 200 <= signed.status < 300:
+        return True, f"{said}: stored {signed.key} (sha256 {signed.sha256})"
+    if answer.final(signed.status):
+        return False, f"{said}: refused for good, the camera gives this frame up"
+    return False, f"{said}: the camera would send the frame again"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -102,14 +132,22 @@ def main(args: argparse.Namespace) -> int:
     args.secrets_file = args.secrets_file or camera_secrets.DEFAULT_FILE
     body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad)
     try:
+        secret = camera_secrets.camera_secret(args.camera, args.secrets_file, args.secret)
         authorization = camera_secrets.sign_as_camera(
             args.camera, body, args.secrets_file, args.secret, args.counter)
         if authorization is None:
             print(f"post: no secret for camera {args.camera!r} in {args.secrets_file}: sending "
                   "unsigned (`stopmotion camera add` makes one)", file=sys.stderr)
         request = build_request(args.url, body, args.firmware_version, authorization)
-        status, answer = send(args.url, request, args.timeout)
+        status, raw = send(args.url, request, args.timeout)
     except (OSError, ValueError) as error:
         sys.exit(f"post: {args.url}: {error}")
-    sys.stdout.write(answer.decode("utf-8", errors="replace") + "\n")
-    return 0 if 200 <= status < 300 else 1
+    sys.stdout.write(raw.decode("utf-8", errors="replace") + "\n")
+    if authorization is None:
+        print("post: sent unsigned, so the answer cannot be told from one not from the service",
+              file=sys.stderr)
+        return 1
+    counter = upload.parse_authorization(authorization).counter
+    stored, message = verdict(status, raw, secret, args.camera, counter)
+    print(f"post: {message}", file=sys.stderr)
+    return 0 if stored else 1

@@ -2,12 +2,15 @@
 
 import argparse
 import json
+import re
 import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
+from simboard.proxy import FaultProxy
 from stopmotion import post
 from tests.conftest import cameras_for
 
@@ -81,11 +84,15 @@ def test_sends_exactly_the_request_and_prints_the_answer(
     source = tmp_path / "frame.jpg"
     source.write_bytes(JPEG)
     url = f"http://127.0.0.1:{recorder.port}/frames"
-    assert stopmotion_post(str(source), "--url", url, "--camera", "porch", "--pad", "4") == 0
+    secrets_file = tmp_path / "secrets.json"  # porch has no secret: the post goes unsigned
+    assert stopmotion_post(str(source), "--url", url, "--camera", "porch", "--pad", "4",
+                           "--secrets-file", str(secrets_file)) == 1
     recorder.join(5)
     assert recorder.received == post.build_request(url, JPEG + bytes(4))
     assert b"chunked" not in recorder.received.lower()
-    assert capsys.readouterr().out.startswith("HTTP/1.1 201 Created")
+    printed = capsys.readouterr()
+    assert printed.out.startswith("HTTP/1.1 201 Created")
+    assert "cannot be told from one not from the service" in printed.err
 
 
 def test_unreachable_or_missing_input_is_a_clear_error(tmp_path: Path) -> None:
@@ -123,3 +130,74 @@ def test_a_rejected_frame_exits_non_zero(local_stack, tmp_path: Path) -> None:
     source = tmp_path / "notes.jpg"
     source.write_bytes(b"not a jpeg at all")
     assert stopmotion_post(str(source), "--url", f"{local_stack.api_url}/frames") == 1
+
+
+def post_through(local_stack, tmp_path: Path, camera: str, body: bytes, **proxy) -> int:
+    """`stopmotion post` of body as camera (known to the stack) to the real `chalice local`, through
+    a FaultProxy with these options; its exit status."""
+    source = tmp_path / "frame.jpg"
+    source.write_bytes(body)
+    cameras_for(local_stack).secret(camera)
+    upstream = urlsplit(local_stack.api_url).port
+    with FaultProxy(upstream, **proxy) as between:
+        return stopmotion_post(str(source), "--url", f"http://127.0.0.1:{between.port}/frames",
+                               "--camera", camera, "--secrets-file",
+                               str(local_stack.secrets_file))
+
+
+def test_the_services_signed_answer_is_trusted(
+    local_stack, sample_frame: bytes, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert post_through(local_stack, tmp_path, "studio-signed", sample_frame) == 0
+    printed = capsys.readouterr()
+    stored = json.loads(printed.out.partition("\r\n\r\n")[2])
+    assert re.fullmatch(r"post: the service answered 201 to counter \d+ at \S+Z: "
+                        rf"stored {stored['key']} \(sha256 {stored['sha256']}\)\n", printed.err)
+
+
+def test_a_signed_refusal_says_whether_the_camera_gives_up(
+    local_stack, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert post_through(local_stack, tmp_path, "studio-refused", b"not a picture") == 1
+    said = capsys.readouterr().err
+    assert "the service answered 422 to counter" in said and "refused for good" in said
+
+
+def test_a_2xx_the_service_did_not_sign_is_not_from_the_service(
+    local_stack, sample_frame: bytes, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A captive portal: something between camera and service answers 200 itself."""
+    assert post_through(local_stack, tmp_path, "studio-portal", sample_frame, canned={0: 200}) == 1
+    printed = capsys.readouterr()
+    assert printed.out.startswith("HTTP/1.1 200")
+    assert "answer not from the service" in printed.err
+    assert "carries no Stopmotion-Answer" in printed.err
+
+
+def _flip_first_hex_after(field: bytes):
+    def rewrite(response: bytes) -> bytes:
+        at = response.index(field) + len(field)
+        digit = b"1" if response[at:at + 1] != b"1" else b"2"
+        return response[:at] + digit + response[at + 1:]
+    return rewrite
+
+
+TAMPERED = {  # how a middlebox alters the service's answer -> what the post is sent as
+    "the signed hash": (_flip_first_hex_after(b"SHA256="), "jpeg"),
+    "the signature": (_flip_first_hex_after(b"Signature="), "jpeg"),
+    "a refusal made a success": (
+        lambda r: r.replace(b"HTTP/1.1 422", b"HTTP/1.1 201").replace(b"Status=422", b"Status=201"),
+        "junk"),
+    "only the status line": (lambda r: r.replace(b"HTTP/1.1 422", b"HTTP/1.1 201"), "junk"),
+}
+
+
+@pytest.mark.parametrize("case", TAMPERED)
+def test_a_tampered_answer_is_not_from_the_service(
+    local_stack, sample_frame: bytes, tmp_path: Path, capsys: pytest.CaptureFixture, case: str
+) -> None:
+    rewrite, sent = TAMPERED[case]
+    body = sample_frame if sent == "jpeg" else b"not a picture"
+    camera = f"studio-tampered-{list(TAMPERED).index(case)}"
+    assert post_through(local_stack, tmp_path, camera, body, rewrite=rewrite) == 1
+    assert "post: answer not from the service" in capsys.readouterr().err

@@ -7,5 +7,6 @@ Pure Python (the standard library only): no web framework, no AWS SDK, so the de
 - viewer: the viewer's token on reads;
 - claims: the counter claims and the rules that answer a signed upload (fresh, retry, replay...);
 - secrets: where camera secrets and the viewer token live (SSM, the local file, config.h);
+- answer: the service's signed answer to an upload, and which refusals are final for a camera;
 - errors: what can go wrong, the HTTP status each means, and whether retrying is safe.
 """

@@ -75,3 +75,14 @@ class StorageUnavailable(ProtocolError):
 
 class SecretsUnavailable(StorageUnavailable):
     """The secret store (SSM or the local file) could not be read; retrying is safe."""
+
+
+class UnsignedAnswer(ProtocolError):
+    """The answer has no well-formed Stopmotion-Answer: not the service's; retrying is safe."""
+
+    status = 502  # what a gateway says of an upstream answer it cannot use
+    retry_safe = True
+
+
+class ForgedAnswer(UnsignedAnswer):
+    """An answer whose Stopmotion-Answer does not verify for this request; retrying is safe."""

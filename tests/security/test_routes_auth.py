@@ -10,11 +10,12 @@ from chalice.test import Client
 
 import app
 from chalicelib import metrics
-from chalicelib.protocol import claims, keys, secrets, upload
+from chalicelib.protocol import answer, claims, keys, secrets, upload
 from chalicelib.storage import FrameStore
 from chalicelib.upload import claim
 from simboard.frames import blocks_jpeg
 from stopmotion.camera import FileSecrets, new_camera_secret
+from stopmotion.localstack import free_port
 from tests.conftest import cameras_for
 
 ENV = [
@@ -238,3 +239,81 @@ def test_secrets_unreadable_is_503_not_a_crash(client, monkeypatch, tmp_path, ca
     response = post(client, FRAME, cameras.authorization("auth-a", FRAME))
     assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
     assert json.loads(response.body)["Code"] == "SecretsUnavailable"
+
+
+# The signed answer (chalicelib/protocol/answer.py): every answer to a known camera's upload.
+ANSWER_KINDS = ["201 stored", "200 retry", "403 bad signature", "403 stale", "403 replayed",
+                "413 too large", "422 not a JPEG", "503 storage down", "411 chunked",
+                "415 media type"]
+
+
+def answer_of(client, cameras, monkeypatch, kind):
+    """Posts as camera answer-<status> so that the service answers `kind`; returns the response
+    and the request's counter."""
+    status, _, case = kind.partition(" ")
+    camera, body, counter, headers = f"answer-{status}-{case.split()[0]}", FRAME, 5, {}
+    if case == "retry":
+        post(client, FRAME, cameras.authorization(camera, FRAME, counter=counter))
+    elif case == "stale":
+        post(client, FRAME, cameras.authorization(camera, FRAME, counter=counter + 1))
+    elif case == "replayed":
+        post(client, OTHER, cameras.authorization(camera, OTHER, counter=counter))
+    elif case == "too large":
+        monkeypatch.setenv("MAX_FRAME_BYTES", "100")
+    elif case == "not a JPEG":
+        body = b"not a picture"
+    elif case == "storage down":
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{free_port()}")
+        app.get_store.cache_clear()
+    elif case == "chunked":
+        headers["Transfer-Encoding"] = "chunked"
+    elif case == "media type":
+        headers["Content-Type"] = "text/plain"
+    authorization = cameras.authorization(camera, body, counter=counter)
+    if case == "bad signature":
+        authorization = authorization[:-1] + ("0" if authorization[-1] != "0" else "1")
+    response = post(client, body, authorization, **headers)
+    assert response.status_code == int(status), response.body
+    return response, camera, counter
+
+
+def answer_header(response) -> str | None:
+    return {name.lower(): value for name, value in response.headers.items()}.get(
+        answer.HEADER.lower())
+
+
+@pytest.mark.parametrize("kind", ANSWER_KINDS)
+def test_every_answer_to_a_known_camera_is_signed_for_its_request(
+    client, cameras, monkeypatch, kind
+):
+    before = datetime.now(UTC).replace(microsecond=0)
+    response, camera, counter = answer_of(client, cameras, monkeypatch, kind)
+    signed = answer.verify_answer(cameras.secret(camera), camera, answer_header(response), counter)
+    assert signed.status == response.status_code
+    assert before <= signed.received <= datetime.now(UTC)
+    if response.status_code in (200, 201):
+        stored = json.loads(response.body)
+        assert (signed.key, signed.sha256) == (stored["key"], stored["sha256"])
+    else:
+        assert (signed.key, signed.sha256) == (None, None)
+    with pytest.raises(answer.ForgedAnswer):  # another camera's secret does not verify it
+        answer.verify_answer(cameras.secret("answer-other"), camera, answer_header(response))
+
+
+def test_an_answer_to_an_unknown_camera_or_no_credential_is_unsigned(client, cameras):
+    """Nothing to sign with: no secret for the camera, or no camera named at all."""
+    unknown = upload.authorization(bytes(32), "answer-nobody", 1, FRAME)
+    malformed = cameras.authorization("answer-malformed", FRAME).replace("Counter=", "Count=")
+    for authorization, status in [(unknown, 403), (None, 401), (malformed, 401),
+                                  (cameras.viewer()["Authorization"], 403)]:
+        response = post(client, FRAME, authorization)
+        assert response.status_code == status
+        assert answer_header(response) is None, authorization
+
+
+def test_no_answer_is_signed_when_the_secrets_cannot_be_read(client, monkeypatch, tmp_path,
+                                                           cameras):
+    monkeypatch.setenv("SECRETS_FILE", str(tmp_path / "absent.json"))
+    app.get_keys.cache_clear()
+    response = post(client, FRAME, cameras.authorization("answer-nosecrets", FRAME))
+    assert response.status_code == 503 and answer_header(response) is None
