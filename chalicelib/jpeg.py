@@ -65,6 +65,26 @@ class _Walk(NamedTuple):
 def repair(body: bytes) -> Jpeg:
     """Returns the JPEG found in body, repaired; raises NotAJpeg when there is none.
 
+    A repaired frame needs no further repair: where junk before the start of image makes the start
+    ambiguous (the fuzzers find such junk), the bytes one pass keeps may start differently to the
+    next pass, whose result is then taken, until nothing changes. A frame without such junk takes
+    one pass (the camera's frames, and their padding or truncation, never need the second).
+    """
+    image = _repair_once(body)
+    for _ in range(8):  # each pass that repairs cuts bytes off: it ends
+        if JUNK_BEFORE_SOI not in image.repairs:
+            return image
+        again = _repair_once(image.data)
+        if not again.repairs:
+            return image
+        merged = image.repairs + tuple(r for r in again.repairs if r not in image.repairs)
+        image = Jpeg(again.parts, again.width, again.height, merged)
+    return image
+
+
+def _repair_once(body: bytes) -> Jpeg:
+    """One pass of repair(): the JPEG found in body; NotAJpeg when there is none.
+
     The JPEG starts at the first start of image (SOI) from which the segments lead to image data,
     whatever the junk before it holds; an SOI in that junk may start a walk that swallows the real
     SOI in a segment's payload and reaches the same end, so of the starts that reach the end the
