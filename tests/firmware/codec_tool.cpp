@@ -9,9 +9,11 @@
 //   post-head HOST PORT PATH USER_AGENT LENGTH AUTHORIZATION|-  -> hex of the upload's head
 //   string-to-sign METHOD PATH CAMERA COUNTER LENGTH SHA256_HEX  -> hex of the string to sign
 //   signed-route                    -> "METHOD PATH" the camera signs its uploads for
+//   verdict STATUS                  -> "stored", "retry" or "reject": a signed status's meaning
 #include <dhcp_codec.h>
 #include <dns_codec.h>
 #include <http_request.h>
+#include <http_status.h>
 #include <request_signer.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +144,12 @@ int signed_route(char**) {
   return 0;
 }
 
+int verdict(char** argv) {
+  const HttpVerdict v = http_verdict((uint16_t)strtoul(argv[0], nullptr, 10));
+  printf("%s\n", v == HttpVerdict::kStored ? "stored" : v == HttpVerdict::kRetry ? "retry" : "reject");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,7 +162,8 @@ int main(int argc, char** argv) {
                                       {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse},
                                       {"post-head", 6, post_head},
                                       {"string-to-sign", 6, string_to_sign},
-                                      {"signed-route", 0, signed_route}};
+                                      {"signed-route", 0, signed_route},
+                                      {"verdict", 1, verdict}};
   for (const Command& c : kCommands) {
     if (argc == c.args + 2 && strcmp(argv[1], c.name) == 0) return c.run(argv + 2);
   }

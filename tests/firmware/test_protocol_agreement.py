@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from chalicelib.protocol import upload
+from chalicelib.protocol import answer, upload
 
 from .hostbuild import FIRMWARE
 
@@ -52,6 +52,19 @@ def test_the_firmware_signs_the_protocols_route(codec_tool):
     route = subprocess.run([str(codec_tool), "signed-route"], capture_output=True, text=True,
                            timeout=30, check=True).stdout.split()
     assert route == [upload.METHOD, upload.ROUTE]
+
+
+def test_the_firmware_gives_up_exactly_on_the_protocols_final_refusals(codec_tool):
+    statuses = [100, 200, 201, 204, 299, 301, 400, *range(401, 430), 451, 500, 503, 599]
+    for status in statuses:
+        final = "reject" if answer.final(status) else "retry"
+        expected = "stored" if 200 <= status < 300 else final
+        assert tool_text(codec_tool, "verdict", status) == expected, status
+
+
+def tool_text(codec_tool, *args) -> str:
+    return subprocess.run([str(codec_tool), *map(str, args)], capture_output=True, text=True,
+                          timeout=30, check=True).stdout.strip()
 
 
 def test_the_firmware_version_is_the_protocols():

@@ -82,7 +82,8 @@ def scenario(hil_elf, hil_stack, eeprom, request):
         stack = hil_stack
         before = stored_frames(stack)
         started = time.monotonic()
-        with rig(elf, heap_start, camera, stack.api_port, HOST, eeprom=eeprom, **options) as (
+        options.setdefault("eeprom", eeprom)
+        with rig(elf, heap_start, camera, stack.api_port, HOST, **options) as (
             board,
             proxy,
         ):
@@ -113,3 +114,14 @@ def scenario(hil_elf, hil_stack, eeprom, request):
 def uploaded(proxy, count: int = 1):
     """A `until` predicate: `count` requests answered 201 by the service."""
     return lambda: sum(1 for r in proxy.requests if r.status == 201) >= count
+
+
+def eeprom_counter(eeprom: bytes) -> int:
+    """The signed-request counter in an EEPROM image (auth::FrameCounter at address 0: two slots of
+    {value, ~value}, little-endian; the higher valid one counts, erased reads as 0)."""
+    values = []
+    for slot in (0, 8):
+        value = int.from_bytes(eeprom[slot : slot + 4], "little")
+        if int.from_bytes(eeprom[slot + 4 : slot + 8], "little") == value ^ 0xFFFFFFFF:
+            values.append(value)
+    return max(values, default=0)

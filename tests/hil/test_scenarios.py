@@ -14,11 +14,13 @@ from simboard.arducam import Camera
 from simboard.frames import photo_jpeg
 from simboard.network import Faults
 from simboard.services import Dhcp, Dns
-from tests.hil.conftest import CAMERA_ID, SETTINGS, uploaded
+from tests.conftest import camera_post
+from tests.hil.conftest import CAMERA_ID, SETTINGS, eeprom_counter, uploaded
 
 pytestmark = pytest.mark.hil
 
 JPEG = photo_jpeg(320, 240, seed=5)
+OTHER_JPEG = photo_jpeg(320, 240, seed=9)
 INTERVAL_S = SETTINGS.interval_s
 BOOT_S = 30  # generous bound for boot + DHCP + DNS + first capture + upload
 
@@ -152,3 +154,39 @@ def test_lease_renewed_during_long_interval(scenario):
         "lease ran out"
     )
     assert len(outcome.stored) == 2  # the second upload needed a live lease (network.routable)
+
+
+def test_a_middlebox_that_answers_itself_is_not_believed(scenario):
+    """A captive portal's 200, a proxy's 204, a WAF's 403: none is signed by the service, so the
+    camera retries the same frame until the service itself answers, and it is stored once."""
+    camera = Camera(JPEG)
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S + 60, uploaded(proxy)), "never reached the service"
+        board.run(5)
+
+    outcome = scenario(camera, drive, canned={0: 200, 1: 204, 2: 403})
+    assert [r.status for r in outcome.proxy.requests] == [200, 204, 403, 201]
+    assert outcome.serial().count("answer not from the service") == 3
+    assert len(camera.captures) == 1
+    assert_one_exact_frame(outcome)
+
+
+def test_a_signed_final_refusal_gives_the_frame_up(scenario, hil_stack, eeprom):
+    """A board whose EEPROM was erased starts its counter again at 1: the service's signed 403 (a
+    counter it has seen) is final, so the frame is given up at once instead of retried."""
+    if eeprom_counter(eeprom) == 0:  # run alone: let the service see counter 1 first
+        status, _, _ = camera_post(hil_stack.api_url, OTHER_JPEG, camera=CAMERA_ID, counter=1)
+        assert status == 201
+        eeprom[0:8] = (1).to_bytes(4, "little") + (0xFFFFFFFE).to_bytes(4, "little")
+    camera = Camera(photo_jpeg(320, 240, seed=13))  # not a retry of what counter 1 stored
+
+    def drive(board, proxy):
+        board.wait_for_log(r"upload attempt 1: HTTP 403", BOOT_S)
+        board.run(5)
+
+    outcome = scenario(camera, drive, eeprom=bytearray(b"\xff" * 1024))
+    assert "upload attempt 1: HTTP 403 in" in outcome.serial()
+    assert "rejected: not retried" in outcome.serial()
+    assert [r.status for r in outcome.proxy.requests] == [403]
+    assert outcome.stored == []

@@ -2,6 +2,8 @@
 
 #include <Arduino.h>
 #include <arduchip.h>
+#include <ctype.h>
+#include <hmac_sha256.h>
 #include <avr/wdt.h>
 #include <dns_resolver.h>
 #include <frame_counter.h>
@@ -204,7 +206,76 @@ bool CameraBoard::resolve_host(uint8_t ip[4]) {
   return true;
 }
 
+namespace {
+
+// Whether text[at..] starts with the flash string s_P; advances at past it if so.
+bool take_P(const char* text, uint16_t n, uint16_t* at, const char* s_P) {
+  uint16_t i = *at;
+  for (char c; (c = (char)pgm_read_byte(s_P)) != 0; ++s_P, ++i) {
+    if (i >= n || text[i] != c) return false;
+  }
+  *at = i;
+  return true;
+}
+
+// Whether text[at..] is the decimal value followed by a comma; advances at past the digits.
+bool take_u32(const char* text, uint16_t n, uint16_t* at, uint32_t value) {
+  char digits[11];
+  const uint8_t len = auth::format_u32(digits, value);
+  if (*at + len > n || memcmp(text + *at, digits, len) != 0) return false;
+  *at += len;
+  return *at < n && text[*at] == ',';
+}
+
+uint8_t hex_value(char c) { return (uint8_t)(c <= '9' ? c - '0' : c - 'a' + 10); }
+
+}  // namespace
+
+// The answer is the service's for this request: its MAC verifies with the camera's secret over
+// "SM1-ANSWER\n" + id + "\n" + the value before ", Signature=", and it names this request's
+// counter (which the request's own signature ties to the body) and the status line's status
+// (answer.py). Not inlined: the HMAC state must not share the stack with the upload's buffers.
+__attribute__((noinline)) bool CameraBoard::answer_signed(uint16_t status, const Answer& a) {
+  static const char kCounter[] PROGMEM = "Counter=";
+  static const char kStatus[] PROGMEM = ", Status=";
+  static const char kSignature[] PROGMEM = ", Signature=";
+  static const char kContext[] PROGMEM = "SM1-ANSWER\n";
+  const uint16_t n = a.length;
+  if (n < 12 + 64 || n > Answer::kCap) return false;
+  const uint16_t signed_end = n - 64 - 12;  // ", Signature=" and 64 hex digits end the value
+  uint16_t at = signed_end;
+  if (!take_P(a.text, n, &at, kSignature)) return false;
+  uint8_t expected[auth::Sha256::kDigestSize];
+  {
+    auth::HmacSha256 mac;
+    mac.begin(cfg_.secret_P, cfg_.secret_length);
+    for (const char* p = kContext; pgm_read_byte(p); ++p) mac.update((uint8_t)pgm_read_byte(p));
+    for (const char* p = cfg_.camera_id_P; pgm_read_byte(p); ++p) {
+      mac.update((uint8_t)pgm_read_byte(p));
+    }
+    mac.update((uint8_t)'\n');
+    mac.update(a.text, signed_end);
+    mac.finish(expected);
+  }
+  for (uint8_t i = 0; i < sizeof expected; ++i) {
+    const char hi = a.text[at + 2 * i], lo = a.text[at + 2 * i + 1];
+    if (!isxdigit(hi) || !isxdigit(lo) || isupper(hi) || isupper(lo)) return false;
+    if ((uint8_t)(hex_value(hi) << 4 | hex_value(lo)) != expected[i]) return false;
+  }
+  at = 0;  // signed: now what it says must be about this request
+  if (!take_P(a.text, n, &at, kCounter) || !take_u32(a.text, n, &at, counter_)) return false;
+  if (!take_P(a.text, n, &at, kStatus) || !take_u32(a.text, n, &at, status)) return false;
+  return true;
+}
+
 UploadResult CameraBoard::upload(const FrameExtent& frame) {
+  const UploadResult r = send(frame);
+  if (r.error != UploadError::kNone || !cfg_.secret_length) return r;  // unsigned: nothing to check
+  const Answer& answer = *reinterpret_cast<const Answer*>(buf_.data);
+  return answer_signed(r.status, answer) ? r : UploadResult{UploadError::kUntrusted, r.status};
+}
+
+__attribute__((noinline)) UploadResult CameraBoard::send(const FrameExtent& frame) {
   uint8_t ip[4];
   if (!resolve_host(ip)) return {UploadError::kNoHost, 0};
   char authorization[auth::kAuthorizationMax + 1];

@@ -59,6 +59,8 @@ class CameraBoard {
   CaptureError capture_hashed(bool trigger, FrameExtent* frame,
                               uint8_t digest[auth::Sha256::kDigestSize]);
   void sign_frame(const FrameExtent& frame, const uint8_t digest[auth::Sha256::kDigestSize]);
+  bool answer_signed(uint16_t status, const Answer& answer);
+  UploadResult send(const FrameExtent& frame);
 
   const CameraConfig& cfg_;
   NetBuffer buf_;

@@ -210,6 +210,11 @@ void CameraPolicy<Board>::upload() {
     log_P(PSTR("HTTP "));
     board_.print(r.status);
   } else {
+    if (r.error == UploadError::kUntrusted) {  // whatever it says, it may not be the service's
+      log_P(PSTR("HTTP "));
+      board_.print(r.status);
+      log_P(PSTR(", "));
+    }
     log_P(upload_error_name(r.error));
     if (r.error == UploadError::kHeadTooLarge) verdict = HttpVerdict::kReject;
     if (r.error == UploadError::kFrameLost) {

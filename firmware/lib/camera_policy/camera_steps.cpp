@@ -22,6 +22,7 @@ const char* upload_error_name(UploadError e) {
     case UploadError::kFrameLost: return PSTR("FIFO read back differently, body withheld");
     case UploadError::kNoAddress: return PSTR("no network address (DHCP)");
     case UploadError::kNoHost: return PSTR("host not resolved (DNS)");
+    case UploadError::kUntrusted: return PSTR("answer not from the service");
     default: return PSTR("ok");
   }
 }

@@ -34,6 +34,7 @@ enum class UploadError : uint8_t {
   kFrameLost,     // the FIFO read back differently from the scan pass (frame_capture.h)
   kNoAddress,     // not sent: the board has no network address (DHCP)
   kNoHost,        // not sent: the host name did not resolve, and no earlier address is known
+  kUntrusted,     // an answer (status set) the service did not sign for this request: retried
 };
 
 struct UploadResult {

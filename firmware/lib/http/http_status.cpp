@@ -49,6 +49,8 @@ HttpStatusParser::Result HttpStatusParser::feed(uint8_t c) {
 
 HttpVerdict http_verdict(uint16_t status) {
   if (status >= 200 && status < 300) return HttpVerdict::kStored;
-  if (status == 429 || (status >= 500 && status < 600)) return HttpVerdict::kRetry;
-  return HttpVerdict::kReject;
+  switch (status) {  // chalicelib/protocol/answer.py FINAL_STATUSES (tests/firmware compares)
+    case 401: case 403: case 411: case 413: case 415: case 422: return HttpVerdict::kReject;
+    default: return HttpVerdict::kRetry;
+  }
 }

@@ -19,5 +19,7 @@ class HttpStatusParser {
 
 enum class HttpVerdict : uint8_t { kStored, kRetry, kReject };
 
-// 2xx: stored. 429 and 5xx: retry the same frame. Anything else (4xx, odd codes): do not retry.
+// What a status the service signed means for the frame: 2xx stored; a refusal of the request for
+// what it is (401, 403, 411, 413, 415, 422: the same bytes would get the same answer) rejected for
+// good; anything else retried. An answer the service did not sign is never given a verdict.
 HttpVerdict http_verdict(uint16_t status);

@@ -3,6 +3,8 @@
 #include <Arduino.h>
 #include <avr/wdt.h>
 #include <http_status.h>
+#include <ctype.h>
+#include <pgm.h>
 #include <tcp_client.h>
 
 namespace {
@@ -19,20 +21,58 @@ bool send_chunk(void* context, const uint8_t* data, uint16_t n) {
   return !body->failed;
 }
 
-UploadResult read_status(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint16_t cap) {
+// Reads the answer's head: the status line, then the header lines up to the blank line, keeping
+// the value of the Stopmotion-Answer header (the service's signature over its answer) in answer.
+UploadResult read_answer(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint16_t cap,
+                         Answer* answer) {
+  static const char kName[] PROGMEM = "stopmotion-answer:";
   HttpStatusParser parser;
+  UploadResult result = {UploadError::kNoResponse, 0};
+  uint8_t line_length = 0;  // of the current header line, up to the name's length
+  bool in_value = false, name_matches = true, status_seen = false;
+  answer->length = 0;
   const uint32_t start = millis();
   while (millis() - start < timeout_ms) {
     wdt_reset();
     const uint16_t n = tcp.read(buf, cap);
     for (uint16_t i = 0; i < n; ++i) {
-      const HttpStatusParser::Result r = parser.feed(buf[i]);
-      if (r == HttpStatusParser::kDone) return {UploadError::kNone, parser.status()};
-      if (r == HttpStatusParser::kMalformed) return {UploadError::kBadResponse, 0};
+      const uint8_t c = buf[i];
+      if (!status_seen) {
+        const HttpStatusParser::Result r = parser.feed(c);
+        if (r == HttpStatusParser::kMalformed) return {UploadError::kBadResponse, 0};
+        if (r == HttpStatusParser::kDone) {
+          result = {UploadError::kNone, parser.status()};
+          status_seen = true;
+          line_length = 0xFF;  // the rest of the status line is no header
+        }
+        continue;
+      }
+      if (c == '\n') {
+        if (line_length == 0) return result;  // the blank line: end of the head
+        line_length = 0;
+        in_value = false;
+        name_matches = true;
+        continue;
+      }
+      if (c == '\r') continue;
+      if (in_value) {
+        if (answer->length || c != ' ') {
+          if (answer->length < Answer::kCap) answer->text[answer->length++] = (char)c;
+          else answer->length = 0xFFFF;  // too long to be the service's: never verifies
+        }
+        continue;
+      }
+      if (line_length < sizeof(kName) - 1) {
+        const char want = (char)pgm_read_byte(kName + line_length);
+        name_matches = name_matches && (char)tolower(c) == want;
+        if (++line_length == sizeof(kName) - 1 && name_matches) in_value = true;
+      } else if (line_length != 0xFF) {
+        line_length = sizeof(kName);  // past the name's length: not our header
+      }
     }
-    if (n == 0 && !tcp.readable()) break;  // closed and drained, no status line
+    if (n == 0 && !tcp.readable()) break;  // closed and drained
   }
-  return {UploadError::kNoResponse, 0};
+  return result;
 }
 
 }  // namespace
@@ -52,7 +92,9 @@ UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTa
     if (!stream_frame(frame, buf, cap, send_chunk, &sink)) {
       if (!sink.failed) result.error = UploadError::kFrameLost;
     } else if (tcp.flush(t.send_ms) == NetError::kNone) {
-      result = read_status(tcp, t.response_ms, buf, cap);
+      // The answer's header goes to the start of buf, the bytes read after it.
+      result = read_answer(tcp, t.response_ms, buf + sizeof(Answer), cap - sizeof(Answer),
+                           reinterpret_cast<Answer*>(buf));
     }
   }
   tcp.close();

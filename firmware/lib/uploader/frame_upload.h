@@ -13,6 +13,15 @@ struct UploadTimeouts {
   uint32_t response_ms;  // from the last body byte to the status line
 };
 
+// The value of the answer's Stopmotion-Answer header (chalicelib/protocol/answer.py), if any:
+// length 0 when absent, 0xFFFF when longer than any the service sends. upload_frame() leaves it at
+// the start of buf when it returns a status (cap must exceed sizeof(Answer) by a read's worth).
+struct Answer {
+  static const uint16_t kCap = 300;
+  uint16_t length;
+  char text[kCap];
+};
+
 UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTarget& target,
                           const HttpHeader* extra, uint8_t n_extra, const FrameExtent& frame,
                           const UploadTimeouts& timeouts, uint8_t* buf, uint16_t cap);

@@ -81,7 +81,7 @@ TEST_CASE("malformed status lines") {
   CHECK(parse_status("<html>") == -1);
 }
 
-TEST_CASE("what a status means for the frame") {
+TEST_CASE("what a status the service signed means for the frame") {
   CHECK(http_verdict(200) == HttpVerdict::kStored);
   CHECK(http_verdict(201) == HttpVerdict::kStored);
   CHECK(http_verdict(299) == HttpVerdict::kStored);
@@ -90,10 +90,12 @@ TEST_CASE("what a status means for the frame") {
   CHECK(http_verdict(502) == HttpVerdict::kRetry);
   CHECK(http_verdict(503) == HttpVerdict::kRetry);
   CHECK(http_verdict(599) == HttpVerdict::kRetry);
-  CHECK(http_verdict(400) == HttpVerdict::kReject);
-  CHECK(http_verdict(401) == HttpVerdict::kReject);
-  CHECK(http_verdict(403) == HttpVerdict::kReject);
-  CHECK(http_verdict(413) == HttpVerdict::kReject);
-  CHECK(http_verdict(301) == HttpVerdict::kReject);
-  CHECK(http_verdict(100) == HttpVerdict::kReject);
+  for (uint16_t final_status : {401, 403, 411, 413, 415, 422}) {
+    CAPTURE(final_status);
+    CHECK(http_verdict(final_status) == HttpVerdict::kReject);
+  }
+  for (uint16_t other : {100, 301, 400, 404, 408, 409, 599, 999}) {  // a proxy's doing: retry
+    CAPTURE(other);
+    CHECK(http_verdict(other) == HttpVerdict::kRetry);
+  }
 }

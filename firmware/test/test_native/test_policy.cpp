@@ -177,10 +177,10 @@ TEST_CASE("policy: the first frame is captured at boot, uploaded and logged as t
   CHECK(board.triggers == std::vector<bool>{true});
 }
 
-TEST_CASE("policy: every HTTP status has its verdict: 2xx stored, 429 and 5xx retried, others not") {
+TEST_CASE("policy: every signed status has its verdict: 2xx stored, the final refusals not retried") {
   const uint16_t stored[] = {200, 201, 204, 299};
-  const uint16_t retried[] = {429, 500, 502, 503, 504, 599};
-  const uint16_t rejected[] = {100, 301, 400, 401, 403, 404, 409, 413, 428, 430, 499, 600, 999};
+  const uint16_t retried[] = {100, 301, 400, 404, 408, 409, 428, 429, 500, 502, 503, 599, 999};
+  const uint16_t rejected[] = {401, 403, 411, 413, 415, 422};
   for (uint16_t status : stored) {
     CAPTURE(status);
     const std::string log = first_frame_log(http(status));
@@ -201,6 +201,17 @@ TEST_CASE("policy: every HTTP status has its verdict: 2xx stored, 429 and 5xx re
     CHECK(log.find("upload attempt 1: HTTP " + std::to_string(status) +
                    " in 300 ms, rejected: not retried\n") != std::string::npos);
     CHECK(count(log, "upload attempt") == 1);
+  }
+}
+
+TEST_CASE("policy: an answer the service did not sign is retried, whatever its status") {
+  for (uint16_t status : {200, 201, 204, 403, 503}) {
+    CAPTURE(status);
+    UploadResult untrusted = {UploadError::kUntrusted, status};
+    const std::string log = first_frame_log(untrusted);
+    CHECK(log.find("upload attempt 1: HTTP " + std::to_string(status) +
+                   ", answer not from the service in 300 ms, retry in ") != std::string::npos);
+    CHECK(log.find("upload attempt 2: HTTP 201 in 300 ms, stored\n") != std::string::npos);
   }
 }
 
