@@ -16,69 +16,13 @@ import time
 import pytest
 
 from simboard.sdcard import BLOCK, SdCard
+from tests.conformance.circuitpython_spi import ChipSelect, SpiBus
 
 adafruit_sdcard = pytest.importorskip("adafruit_sdcard")
 
 pytestmark = pytest.mark.conformance
 
 BLOCKS = 2048
-
-
-class SpiBus:
-    """What adafruit_bus_device's SPIDevice asks of a busio.SPI. Bytes reach the card while its
-    select is low; with it high the card only sees the clocks (and MISO floats high)."""
-
-    def __init__(self, card: SdCard):
-        self.card, self.selected = card, False
-
-    def try_lock(self) -> bool:
-        return True
-
-    def unlock(self) -> None:
-        pass
-
-    def configure(self, baudrate: int = 100000, polarity: int = 0, phase: int = 0, bits: int = 8):
-        assert (polarity, phase, bits) == (0, 0, 8), "SD cards speak SPI mode 0"
-        self.card.spi_hz = baudrate
-
-    def _transfer(self, byte: int) -> int:
-        if self.selected:
-            return self.card.transfer(byte)
-        self.card.clock_deselected()
-        return 0xFF
-
-    def write(self, buffer, start: int = 0, end: int | None = None) -> None:
-        for byte in bytes(buffer[start:end]):
-            self._transfer(byte)
-
-    def readinto(self, buffer, start: int = 0, end: int | None = None, write_value: int = 0):
-        for i in range(start, len(buffer) if end is None else end):
-            buffer[i] = self._transfer(write_value)
-
-    def write_readinto(self, out, into, out_start=0, out_end=None, in_start=0, in_end=None):
-        for i, byte in enumerate(bytes(out[out_start:out_end])):
-            into[in_start + i] = self._transfer(byte)
-
-
-class ChipSelect:
-    """A digitalio.DigitalInOut on the card's select line."""
-
-    def __init__(self, bus: SpiBus):
-        self.bus, self._value = bus, True
-
-    def switch_to_output(self, value: bool = True, drive_mode=None) -> None:
-        self.value = value
-
-    @property
-    def value(self) -> bool:
-        return self._value
-
-    @value.setter
-    def value(self, level: bool) -> None:
-        if level != self._value:
-            self.bus.card.select(not level)
-        self.bus.selected = not level
-        self._value = level
 
 
 def pattern(seed: int, blocks: int = 1) -> bytes:
