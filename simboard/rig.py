@@ -27,6 +27,7 @@ def rig(
     dns: Dns | None = None,
     faults: Faults | None = None,
     canned: dict | None = None,
+    rewrite=None,
     eeprom: bytearray | None = None,
     services: dict | None = None,
     sd: SdCard | None = None,
@@ -34,12 +35,13 @@ def rig(
     """Yields (board, proxy). `host` resolves to a documentation address; TCP port `http_port`
     there is bridged to the proxy, which forwards to `api_port` on 127.0.0.1. `eeprom` (1 KB) is
     loaded into the board and updated from it afterwards, like the chip that keeps it. `services`
-    adds UDP services by port (an Echo on 7, say) beside DHCP and DNS. `sd` is the card in the
+    adds UDP services by port (an Echo on 7, say) beside DHCP and DNS; `rewrite` (bytes -> bytes)
+    alters the service's answers on their way to the board (FaultProxy). `sd` is the card in the
     shield's slot (None: the slot is empty)."""
     dhcp = dhcp or Dhcp()
     dns = dns or Dns()
     dns.hosts.setdefault(host, API_IP)
-    with FaultProxy(api_port, canned=canned or {}) as proxy:
+    with FaultProxy(api_port, canned=canned or {}, rewrite=rewrite or bytes) as proxy:
         network = Network(
             clock=camera.clock,  # one time for the board's models
             link=link,

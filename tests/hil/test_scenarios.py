@@ -190,3 +190,24 @@ def test_a_signed_final_refusal_gives_the_frame_up(scenario, hil_stack, eeprom):
     assert "rejected: not retried" in outcome.serial()
     assert [r.status for r in outcome.proxy.requests] == [403]
     assert outcome.stored == []
+
+
+def answer_header_first(response: bytes) -> bytes:
+    """The service's answer with its Stopmotion-Answer header moved to the first header line, where
+    a proxy in front of it may well put it."""
+    head, _, body = response.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    answer = [line for line in lines if line.lower().startswith(b"stopmotion-answer:")]
+    others = [line for line in lines if line not in answer]
+    return b"\r\n".join([status, *answer, *others]) + b"\r\n\r\n" + body
+
+
+def test_the_signed_answer_is_found_as_the_first_header(scenario):
+    camera = Camera(JPEG)
+
+    def drive(board, proxy):
+        assert board.run(BOOT_S, uploaded(proxy)), "no frame uploaded"
+
+    outcome = scenario(camera, drive, rewrite=answer_header_first)
+    assert "answer not from the service" not in outcome.serial()
+    assert_one_exact_frame(outcome)

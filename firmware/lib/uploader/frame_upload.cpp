@@ -28,7 +28,7 @@ UploadResult read_answer(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint
   static const char kName[] PROGMEM = "stopmotion-answer:";
   HttpStatusParser parser;
   UploadResult result = {UploadError::kNoResponse, 0};
-  uint8_t line_length = 0;  // of the current header line, up to the name's length
+  uint8_t line_length = 0;  // of the current header line, counted up to the name's length
   bool in_value = false, name_matches = true, status_seen = false;
   answer->length = 0;
   const uint32_t start = millis();
@@ -40,10 +40,9 @@ UploadResult read_answer(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint
       if (!status_seen) {
         const HttpStatusParser::Result r = parser.feed(c);
         if (r == HttpStatusParser::kMalformed) return {UploadError::kBadResponse, 0};
-        if (r == HttpStatusParser::kDone) {
+        if (r == HttpStatusParser::kDone) {  // at the status line's LF: a header line begins
           result = {UploadError::kNone, parser.status()};
           status_seen = true;
-          line_length = 0xFF;  // the rest of the status line is no header
         }
         continue;
       }
@@ -66,7 +65,7 @@ UploadResult read_answer(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint
         const char want = (char)pgm_read_byte(kName + line_length);
         name_matches = name_matches && (char)tolower(c) == want;
         if (++line_length == sizeof(kName) - 1 && name_matches) in_value = true;
-      } else if (line_length != 0xFF) {
+      } else {
         line_length = sizeof(kName);  // past the name's length: not our header
       }
     }
