@@ -2,11 +2,11 @@
 
 #include <Arduino.h>
 #include <arduchip.h>
-#include <ctype.h>
-#include <hmac_sha256.h>
 #include <avr/wdt.h>
+#include <ctype.h>
 #include <dns_resolver.h>
 #include <frame_counter.h>
+#include <hmac_sha256.h>
 #include <http_status.h>
 #include <sccb.h>
 #include <spi_bus.h>
@@ -17,8 +17,6 @@
 namespace {
 
 const uint16_t kCounterEeprom = 0;  // auth::FrameCounter's 16 bytes of EEPROM
-// The route the service verifies the signature against; proxies in front may add a prefix to
-// CONFIG_PATH (the CloudFront origin path), the signed path stays the route's.
 const char kAuthorization[] PROGMEM = "Authorization";
 
 }  // namespace
