@@ -80,12 +80,11 @@ def build(
     libraries: list[Path],
     out_dir: Path,
     include: list[Path] = (),
-    defines: dict[str, str] | None = None,
     forced_includes: list[Path] = (),
 ) -> Path:
     """Compiles the sketch's sources, each library and the core into out_dir; returns the ELF.
 
-    include: extra header folders, searched first; defines: -D NAME=VALUE for every unit;
+    include: extra header folders, searched first (a sketch's generated configuration header);
     forced_includes: headers read before every unit (`-include`), e.g. a configuration header
     that a library would otherwise take from its own folder.
     """
@@ -93,7 +92,6 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     includes = [*include, *map(_include_dir, libraries), f.core_dir, f.variant_dir]
     common = [f"-I{d}" for d in includes]
-    common += [f"-D{k}={v}" if v != "" else f"-D{k}" for k, v in (defines or {}).items()]
     common += [arg for h in forced_includes for arg in ("-include", str(h))]
     commands = {
         ".cpp": ["avr-g++", *f.cxxflags, *common],
