@@ -62,6 +62,10 @@ bool reset_and_check() {
   delay(100);
   write_reg(kReset, 0x00);
   delay(100);
+  return check();
+}
+
+bool check() {
   if (echoes()) return true;
   if (clock_ == spi::k4MHz) return false;
   slow_down();

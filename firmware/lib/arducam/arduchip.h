@@ -28,6 +28,9 @@ void begin();
 // Resets the CPLD and checks the bus with the test register, at 8 MHz and, if that fails, at 4 MHz.
 // False if the camera does not echo at either.
 bool reset_and_check();
+// The same bus check without the CPLD reset, which may clear the FIFO (undocumented): the boot uses
+// it to read a frame a reset of the board (not of the camera) left in the FIFO.
+bool check();
 void start_capture();          // clears the done flag and starts one capture
 bool capture_done();
 uint32_t fifo_length();        // bytes written into the FIFO (more than the JPEG: it is padded)

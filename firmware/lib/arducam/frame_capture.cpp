@@ -81,25 +81,26 @@ bool stream_frame(const FrameExtent& frame, uint8_t* buf, uint16_t cap, FrameSin
   FrameSum sum;
   for (bool first = true; left; first = false) {
     wdt_reset();
-    if (!first) skip += frame.lead_in;
-    const uint32_t want = skip + left;
-    const uint16_t n = want < cap ? (uint16_t)want : cap;
-    arduchip::read_burst(buf, n);
-    const uint16_t from = skip < n ? (uint16_t)skip : n;
-    skip -= from;
-    const uint16_t part = (uint16_t)(n - from);
-    if (part == 0) continue;
-    const uint8_t* data = buf + from;
+    if (!first) skip = frame.lead_in;
+    const uint16_t part = left < cap ? (uint16_t)left : cap;
+    arduchip::burst_begin();
+    while (skip) {  // read and dropped inside the burst, so every chunk but the last is cap bytes
+      const uint16_t n = skip < cap ? (uint16_t)skip : cap;
+      arduchip::burst_continue(buf, n);
+      skip -= n;
+    }
+    arduchip::burst_continue(buf, part);
+    arduchip::burst_end();
     // The bytes must be where the scan found them: FF D8 first, FF D9 last. If not (the read
     // pointer did not rewind), stop before the body is complete, so no server takes it for a frame.
-    if (left == frame.length && part >= 2 && (data[0] != 0xFF || data[1] != 0xD8)) return false;
-    sum.add(data, part);
-    if (left == part && (data[part - 1] != 0xD9 || (part >= 2 ? data[part - 2] : last) != 0xFF ||
+    if (left == frame.length && part >= 2 && (buf[0] != 0xFF || buf[1] != 0xD8)) return false;
+    sum.add(buf, part);
+    if (left == part && (buf[part - 1] != 0xD9 || (part >= 2 ? buf[part - 2] : last) != 0xFF ||
                          sum != frame.sum)) {
       return false;
     }
-    last = data[part - 1];
-    if (!sink(context, data, part)) return false;
+    last = buf[part - 1];
+    if (!sink(context, buf, part)) return false;
     left -= part;
   }
   return true;

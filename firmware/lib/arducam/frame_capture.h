@@ -18,8 +18,9 @@ CaptureError capture_frame(bool trigger, uint32_t timeout_ms, uint8_t* buf, uint
 typedef bool (*FrameSink)(void* context, const uint8_t* data, uint16_t n);
 
 // Reads the captured frame again from the FIFO, exactly its bytes from FF D8 through FF D9, and
-// hands them to sink (the upload). One burst transaction per buffer-full, because the SPI bus is
-// shared with the W5500; each burst but the first drops the frame's lead_in junk bytes. False if
+// hands them to sink (the upload, or the card) in chunks of cap bytes, the last one shorter. One burst
+// transaction per chunk, because the SPI bus is shared with the W5500 and the card; each burst reads
+// and drops the junk before its chunk (the bytes before FF D8, then the frame's lead_in). False if
 // the sink stopped, or if the bytes are not the ones the scan pass read: FF D8 first, FF D9 last
 // and the same FrameSum. The last chunk is then withheld, so a receiver never gets a complete
 // body that is not the frame the camera signed.
