@@ -93,11 +93,13 @@ class Card:
         per_chunk = CHUNK_BYTES // queue.BLOCK
         for start in range(queue.FIRST_FRAME_BLOCK, self.blocks, per_chunk):
             chunk = self.read(start, per_chunk)
-            for offset in range(0, len(chunk), queue.BLOCK):
-                if chunk.startswith(queue.HEADER_MAGIC, offset):
+            offset = chunk.find(queue.HEADER_MAGIC)
+            while offset >= 0:  # a header starts a block; JPEG data rarely holds the magic
+                if offset % queue.BLOCK == 0:
                     header = queue.parse_header(chunk[offset : offset + queue.BLOCK])
                     if header is not None:
                         yield start + offset // queue.BLOCK, header
+                offset = chunk.find(queue.HEADER_MAGIC, offset + 1)
 
 
 def jpeg_or_damage(card: Card, block: int, header: queue.Header) -> bytes | str:
