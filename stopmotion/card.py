@@ -42,7 +42,7 @@ def _open(path: Path, flags: int) -> int:
     try:
         fd = os.open(path, flags)
     except PermissionError:
-        raise CardError(f"{path}: permission denied: a card's device can be read only by root; "
+        raise CardError(f"{path}: permission denied: a card's device needs root; "
                         f"run the same command with sudo") from None
     except FileNotFoundError:
         raise CardError(f"{path}: no such device or image file (lsblk lists the card's "
