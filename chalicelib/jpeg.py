@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from chalicelib.protocol.errors import NotAJpeg
 
+SOI = b"\xff\xd8"
 EOI = b"\xff\xd9"
 SOS = 0xDA
 # Start-of-frame markers carry the dimensions: C0-CF except DHT (C4), JPG (C8) and DAC (CC).

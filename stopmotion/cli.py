@@ -4,7 +4,7 @@ import argparse
 from importlib import import_module
 
 # Module names in this package, in the order `--help` lists them.
-SUBCOMMANDS = ["serve", "pull", "render", "post", "camera"]
+SUBCOMMANDS = ["serve", "pull", "render", "post", "camera", "card"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ def run(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([STOPMOTION, *argv], capture_output=True, text=True, env=env, timeout=120)
 
 
-@pytest.mark.parametrize("command", ["pull", "render", "post"])
+@pytest.mark.parametrize("command", ["pull", "render", "post", "card"])
 def test_each_subcommand_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.returncode == 0, result.stderr

@@ -9,4 +9,5 @@ Pure Python (the standard library only): no web framework, no AWS SDK, so the de
 - secrets: where camera secrets and the viewer token live (SSM, the local file, config.h);
 - answer: the service's signed answer to an upload, and which refusals are final for a camera;
 - errors: what can go wrong, the HTTP status each means, and whether retrying is safe.
+- card: the camera's queue of frames on its SD card (raw blocks), what `stopmotion card` reads.
 """
