@@ -6,7 +6,7 @@ meet storage and the secrets.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chalicelib import ingest, metrics
 from chalicelib.keystore import KeyStore
@@ -82,4 +82,5 @@ def signed_answer(
         return None
     stored = body if 200 <= status < 300 and isinstance(body, dict) else {}
     return answer.answer_value(secret, credential.camera, credential.counter, status,
-                               stored.get("key"), stored.get("sha256"), received)
+                               stored.get("key"), stored.get("sha256"), received,
+                               answered=datetime.now(UTC))

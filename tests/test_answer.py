@@ -19,7 +19,7 @@ SHA = hashlib.sha256(b"frame").hexdigest()
 def test_the_value_is_the_documented_bytes_and_its_mac():
     value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
     signed = (f"Counter=7, Status=201, Key={KEY}, SHA256={SHA}, "
-              "Received=2026-11-24T06:00:00.123Z")
+              "Received=2026-11-24T06:00:00.123Z, Time=1795500000")
     # spelled out here the way a camera computes it over the bytes it received
     expected = hmac.new(SECRET, b"SM1-ANSWER\ngarden\n" + signed.encode(), "sha256").hexdigest()
     assert value == f"{signed}, Signature={expected}"
@@ -36,7 +36,7 @@ def test_a_refusal_has_no_key_and_no_hash():
 def test_the_value_verifies_with_the_cameras_secret_and_gives_back_every_field():
     value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
     assert verify_answer(SECRET, "garden", value, counter=7, status=201) == answer.Answer(
-        counter=7, status=201, key=KEY, sha256=SHA, received=RECEIVED)
+        counter=7, status=201, key=KEY, sha256=SHA, received=RECEIVED, time=1795500000)
 
 
 @pytest.mark.parametrize("case", [

@@ -5,13 +5,16 @@ proxy, a hijacked name), so the camera acts only on an answer the service signed
 camera's own secret. Every answer to POST /frames carries
 
     Stopmotion-Answer: Counter=<decimal>, Status=<3 digits>, Key=<frame key or ->,
-        SHA256=<64 lowercase hex or ->, Received=<YYYY-MM-DDTHH:MM:SS.mmmZ>, Signature=<64 hex>
+        SHA256=<64 lowercase hex or ->, Received=<YYYY-MM-DDTHH:MM:SS.mmmZ>, Time=<decimal>,
+        Signature=<64 hex>
 
 (one line) where Signature = HMAC-SHA256(secret, b"SM1-ANSWER\\n" + camera id + b"\\n" + the value
 up to, not including, ", Signature="): the camera MACs the bytes it received, no canonicalising.
 Counter is the request's (from its credential), Status the answer's HTTP status, Key and SHA256
 the stored frame's key and the SHA-256 of the stored bytes for a 201 or 200 and "-" otherwise,
-Received the service's clock when the request arrived.
+Received the service's clock when the request arrived, Time the service's clock when it answered
+in whole seconds since 1970 (UTC): the camera, which has no clock of its own, dates the frames it
+keeps on its card by it (a decimal is what a 2 KB board can parse).
 
 Only an answer to a request whose Authorization parses as a camera credential of a camera with a
 secret can be signed: an unknown camera, a missing or malformed credential, or a secret store that
@@ -35,7 +38,8 @@ NONE = "-"  # Key and SHA256 of an answer that stored nothing
 _VALUE = re.compile(
     r"Counter=(?P<counter>0|[1-9][0-9]{0,9}), Status=(?P<status>[1-5][0-9]{2}), "
     rf"Key=(?P<key>-|{KEY.pattern}), SHA256=(?P<sha256>-|[0-9a-f]{{64}}), "
-    r"Received=(?P<received>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)"
+    r"Received=(?P<received>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z), "
+    r"Time=(?P<time>0|[1-9][0-9]{0,9})"
 )
 _SIGNED = re.compile(rf"(.*){re.escape(SIGNATURE)}([0-9a-f]{{64}})")
 
@@ -55,6 +59,7 @@ class Answer:
     key: str | None  # None: "-" (nothing stored)
     sha256: str | None
     received: datetime  # UTC
+    time: int  # the service's clock when it answered, seconds since 1970
 
 
 def final(status: int) -> bool:
@@ -74,13 +79,14 @@ def answer_value(
     key: str | None,
     sha256: str | None,
     received: datetime,
+    answered: datetime | None = None,
 ) -> str:
     """The Stopmotion-Answer value of an answer with this status to camera's request with this
-    counter; key and sha256 of the stored frame (None: "-"). ValueError when a field is out of
-    the format (the camera could not parse the answer)."""
+    counter; key and sha256 of the stored frame (None: "-"); answered: when (default: received).
+    ValueError when a field is out of the format (the camera could not parse the answer)."""
     signed_part = (
         f"Counter={counter}, Status={status}, Key={key or NONE}, SHA256={sha256 or NONE}, "
-        f"Received={iso(received)}"
+        f"Received={iso(received)}, Time={int((answered or received).timestamp())}"
     )
     if not _VALUE.fullmatch(signed_part) or counter > MAX_COUNTER:
         raise ValueError(f"not a valid answer: {signed_part!r}")
@@ -117,4 +123,5 @@ def verify_answer(
         key=None if fields["key"] == NONE else fields["key"],
         sha256=None if fields["sha256"] == NONE else fields["sha256"],
         received=datetime.fromisoformat(fields["received"]).astimezone(UTC),
+        time=int(fields["time"]),
     )
