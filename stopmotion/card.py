@@ -3,8 +3,9 @@
 The camera keeps the frames it could not upload in a queue of raw blocks on the card (the format:
 chalicelib/protocol/card.py). `stopmotion card CARD FOLDER` walks the queue and writes each intact
 frame as FOLDER/<camera>/<YYYY>/<MM>/<DD>/<time>Z-<counter>.jpg, the layout `pull` writes and
-`render` reads, named by capture time (UTC) and the frame's counter in hex. A frame taken before
-the camera ever had the service's time is named by its counter alone, in
+`render` reads, named by capture time (UTC) and the frame's counter in hex. The camera dates its
+frames by the service's time (the card's anchor); on a card whose camera never had it, frames are
+named by their counter alone, in
 FOLDER/<camera>/time-unknown/ (render puts those after the dated ones, in counter order).
 Each file is written under a hidden name and renamed when whole; one already there with the same
 bytes is skipped, so running it again is harmless. A damaged frame is named and the others still
@@ -18,7 +19,6 @@ import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from chalicelib.jpeg import EOI, SOI
@@ -115,18 +115,18 @@ def jpeg_or_damage(card: Card, block: int, header: queue.Header) -> bytes | str:
     return jpeg
 
 
-def frame_path(folder: Path, camera: str, header: queue.Header) -> Path:
+def frame_path(folder: Path, camera: str, header: queue.Header, anchor: int) -> Path:
     """Where a frame goes: by capture time and counter, by counter alone if the time is unknown."""
-    if not header.time_known:
+    taken = header.taken(anchor)
+    if taken is None:
         return folder / camera / UNKNOWN_TIME / f"{header.counter:010d}.jpg"
-    taken = datetime.fromtimestamp(header.captured, UTC)
     key = keys.frame_key(camera, taken, suffix=f"{header.counter:08x}")
     return folder / key.removeprefix(keys.ROOT)
 
 
-def describe(block: int, header: queue.Header) -> str:
-    if header.time_known:
-        taken = datetime.fromtimestamp(header.captured, UTC)
+def describe(block: int, header: queue.Header, anchor: int) -> str:
+    taken = header.taken(anchor)
+    if taken is not None:
         return f"frame {header.counter} (block {block}, taken {keys.iso(taken)})"
     return f"frame {header.counter} (block {block}, time unknown)"
 
@@ -155,14 +155,14 @@ def save(path: Path, jpeg: bytes, tally: Tally) -> str | None:
     return None
 
 
-def recover(card: Card, folder: Path, camera: str, block: int, header: queue.Header,
-            tally: Tally) -> None:
+def recover(card: Card, folder: Path, camera: str, anchor: int, block: int,
+            header: queue.Header, tally: Tally) -> None:
     found = jpeg_or_damage(card, block, header)
-    why = found if isinstance(found, str) else save(frame_path(folder, camera, header), found,
-                                                     tally)
+    path = frame_path(folder, camera, header, anchor)
+    why = found if isinstance(found, str) else save(path, found, tally)
     if why:
-        tally.damaged.append(f"{describe(block, header)}: {why}")
-    elif not header.time_known:
+        tally.damaged.append(f"{describe(block, header, anchor)}: {why}")
+    elif not anchor:
         tally.unknown_time += 1
 
 
@@ -173,7 +173,8 @@ def queued_frames(card: Card, state: queue.State, scan: list) -> tuple[list, str
     frames = list(queue.walk(state, card.header_at))
     if len(frames) == state.count:
         return frames, None
-    where = (f"after {describe(*frames[-1])}" if frames else f"at its head, block {state.head}")
+    where = (f"after {describe(*frames[-1], state.anchor)}" if frames
+             else f"at its head, block {state.head}")
     broken = f"the queue breaks {where}: the next frame's header is damaged"
     seen = {block for block, _ in frames}
     last = frames[-1][1].counter if frames else -1
@@ -205,7 +206,7 @@ def get_frames(card: Card, folder: Path, camera: str, everything: bool) -> int:
     frames, broken = queued_frames(card, state, scan)
     tally = Tally()
     for block, header in frames:
-        recover(card, folder, camera, block, header, tally)
+        recover(card, folder, camera, state.anchor, block, header, tally)
     if broken:
         print(f"damaged: {broken}", file=sys.stderr)
     for reason in tally.damaged:
@@ -215,8 +216,8 @@ def get_frames(card: Card, folder: Path, camera: str, everything: bool) -> int:
           f"there, {damaged} damaged; the queue holds {state.count} frames, the camera lost "
           f"{state.lost} in all")
     if tally.unknown_time:
-        print(f"capture time unknown for {tally.unknown_time} frames (taken before the camera had "
-              f"the service's time): named by counter in {folder / camera / UNKNOWN_TIME}")
+        print(f"capture time unknown for {tally.unknown_time} frames (the camera never had the "
+              f"service's time): named by counter in {folder / camera / UNKNOWN_TIME}")
     elif frames:
         print("capture times known for every frame")
     if everything:
@@ -224,7 +225,7 @@ def get_frames(card: Card, folder: Path, camera: str, everything: bool) -> int:
         queued = {block for block, _ in frames}
         for block, header in scan():
             if block not in queued:
-                recover(card, folder, camera, block, header, extra)
+                recover(card, folder, camera, state.anchor, block, header, extra)
         for reason in extra.damaged:
             print(f"outside the queue, damaged (overwritten by later frames?): {reason}",
                   file=sys.stderr)

@@ -7,12 +7,15 @@ from dataclasses import replace
 
 from chalicelib.protocol import card
 
+ANCHOR = 1_700_000_000  # unix time minus the camera clock, as the service's answers set it
+
 
 class QueueWriter:
-    def __init__(self, blocks: int, image: bytearray | None = None):
+    def __init__(self, blocks: int, image: bytearray | None = None, anchor: int = ANCHOR):
         self.image = image if image is not None else bytearray(blocks * card.BLOCK)
         self.blocks = len(self.image) // card.BLOCK
         self.put(0, card.label_block())
+        self.anchor = anchor
         self.state = card.EMPTY
         self.counter = 0
         self.placed: dict[int, int] = {}  # counter -> header block, of every frame written
@@ -30,10 +33,11 @@ class QueueWriter:
         self.state = replace(self.state, seq=self.state.seq + 1, **changes)
         self.put(self.state.slot, card.pack_state(self.state))
 
-    def push(self, jpeg: bytes, captured: int, counter: int | None = None) -> int:
-        """Queues a frame; returns its header block."""
+    def push(self, jpeg: bytes, taken: int, counter: int | None = None) -> int:
+        """Queues a frame taken at unix time `taken` (the camera clock when the anchor is 0);
+        returns its header block."""
         self.counter = counter if counter is not None else self.counter + 1
-        header = card.header_for(jpeg, self.counter, captured)
+        header = card.header_for(jpeg, self.counter, taken - self.anchor)
         size = 1 + card.data_blocks(len(jpeg))
         start = self.state.tail if self.state.tail + size <= self.blocks else card.FIRST_FRAME_BLOCK
         assert start + size <= self.blocks, "frame larger than the card"
@@ -46,7 +50,7 @@ class QueueWriter:
         self.put(start, card.pack_header(header))
         self.put(start + 1, jpeg)
         self.placed[self.counter] = start
-        self.save(head=head, tail=start + size, count=count + 1, lost=lost, clock=captured)
+        self.save(head=head, tail=start + size, count=count + 1, lost=lost, anchor=self.anchor)
         return start
 
     def _overlaps(self, head: int, start: int, size: int) -> bool:

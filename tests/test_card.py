@@ -21,7 +21,7 @@ from tests.cardimage import QueueWriter
 
 ROOT = Path(__file__).resolve().parent.parent
 JPEG_SCAN = ROOT / "firmware" / "lib" / "jpeg_scan"
-T0 = 1_795_000_000  # 2026-11-18, a camera clock set by the service
+T0 = 1_795_000_000  # 2026-11-18
 HOURS6 = 6 * 3600
 
 
@@ -72,7 +72,7 @@ def test_frame_sum_is_the_firmwares(tmp_path):
 
 
 def test_records_have_the_documented_layout():
-    state = queue.State(seq=5, head=3, tail=40, count=2, lost=1, clock=T0)
+    state = queue.State(seq=5, head=3, tail=40, count=2, lost=1, anchor=T0)
     block = queue.pack_state(state)
     assert len(block) == queue.BLOCK and block[:4] == b"SMQS" and not block[32:].strip(b"\0")
     assert block[4:8] == (5).to_bytes(4, "little") and block[24:28] == T0.to_bytes(4, "little")
@@ -188,18 +188,27 @@ def test_a_card_that_is_not_ours(tmp_path, capsys):
 
 
 def test_unknown_times(tmp_path, capsys):
-    writer = QueueWriter(100)
-    writer.push(jpeg(0), 120)  # seconds since the camera's first boot
+    writer = QueueWriter(100, anchor=0)  # the camera never had the service's time
+    writer.push(jpeg(0), 120)  # seconds the camera counted since its first boot
     writer.push(jpeg(1), 21_720)
-    writer.push(jpeg(2), T0)  # then the service answered
     code, out, err = run(capsys, image_of(writer, tmp_path / "card.img"), tmp_path / "film")
     assert (code, err) == (0, "")
     assert "capture time unknown for 2 frames" in out
     paths = written(tmp_path / "film")
-    assert [p.read_bytes() for p in paths] == [jpeg(2), jpeg(0), jpeg(1)]  # dated ones first
-    assert [p.relative_to(tmp_path / "film").as_posix() for p in paths[1:]] == [
+    assert [p.relative_to(tmp_path / "film").as_posix() for p in paths] == [
         "default/time-unknown/0000000001.jpg", "default/time-unknown/0000000002.jpg"]
-    assert frames.parse(paths[0].as_posix()).time == datetime.fromtimestamp(T0, UTC)
+    assert [p.read_bytes() for p in paths] == [jpeg(0), jpeg(1)]
+
+
+def test_the_anchor_dates_every_frame_on_the_card(tmp_path, capsys):
+    writer = QueueWriter(100, anchor=T0 - 120)  # the service's time came after the first frame
+    writer.push(jpeg(0), T0)
+    writer.push(jpeg(1), T0 + HOURS6)
+    assert [writer.header_at(b).captured for b in writer.placed.values()] == [120, 120 + HOURS6]
+    code, out, err = run(capsys, image_of(writer, tmp_path / "card.img"), tmp_path / "film")
+    assert (code, err) == (0, "") and "capture times known for every frame" in out
+    names = [frames.parse(p.as_posix()) for p in written(tmp_path / "film")]
+    assert [n.time for n in names] == [datetime.fromtimestamp(T0 + d, UTC) for d in (0, HOURS6)]
 
 
 def test_a_second_run_writes_nothing_new(tmp_path, capsys):

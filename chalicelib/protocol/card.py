@@ -17,6 +17,7 @@ import hashlib
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import accumulate
 
 BLOCK = 512
@@ -24,9 +25,8 @@ LABEL = b"stopmotion-queue v1".ljust(24, b"\0")
 STATE_SLOTS = (1, 2)
 FIRST_FRAME_BLOCK = 3
 MAX_FRAME_BYTES = 8 * 1024 * 1024  # the ArduCAM's FIFO holds no larger frame
-KNOWN_TIME = 10**9  # a camera clock below this (2001-09-09) counts from a boot: time unknown
 
-# magic, seq, head, tail, count, lost, clock, check (FrameSum of the bytes before it)
+# magic, seq, head, tail, count, lost, anchor, check (FrameSum of the bytes before it)
 STATE = struct.Struct("<4s7I")
 STATE_MAGIC = b"SMQS"
 # magic, counter, length, captured, sha256, sum_a, sum_b, check (FrameSum of the bytes before it)
@@ -81,7 +81,10 @@ class State:
     tail: int = FIRST_FRAME_BLOCK  # where the next frame goes (or FIRST_FRAME_BLOCK, if no room)
     count: int = 0  # frames queued
     lost: int = 0  # frames the camera lost in all
-    clock: int = 0  # the camera's clock when the state was written
+    # Unix time minus the camera's clock, from the service's last signed answer (its Time): the
+    # camera has no clock of its own, only seconds it counts on (across resets, in EEPROM). 0:
+    # the camera never had the service's time, and its frames cannot be dated.
+    anchor: int = 0
 
     @property
     def slot(self) -> int:
@@ -94,7 +97,7 @@ EMPTY = State()  # what a card with no valid state slot holds
 
 def pack_state(state: State) -> bytes:
     return _seal(STATE, STATE_MAGIC, state.seq, state.head, state.tail, state.count, state.lost,
-                 state.clock)
+                 state.anchor)
 
 
 def parse_state(block: bytes) -> State | None:
@@ -112,13 +115,13 @@ def current_state(slot1: bytes, slot2: bytes) -> State:
 class Header:
     counter: int  # the frame's signed counter
     length: int  # JPEG bytes
-    captured: int  # the camera's clock at capture (seconds; below KNOWN_TIME: unknown)
+    captured: int  # the camera's clock at capture (seconds; State.anchor dates it)
     sha256: bytes
     sum: tuple[int, int]  # FrameSum of the JPEG
 
-    @property
-    def time_known(self) -> bool:
-        return self.captured >= KNOWN_TIME
+    def taken(self, anchor: int) -> datetime | None:
+        """When the frame was taken, by the card's anchor; None if the camera had no time."""
+        return datetime.fromtimestamp(self.captured + anchor, UTC) if anchor else None
 
 
 def header_for(jpeg: bytes, counter: int, captured: int) -> Header:
