@@ -19,5 +19,4 @@ static_assert(CONFIG_PORT > 0 && CONFIG_PORT < 65536, "CONFIG_PORT");
 static_assert(CONFIG_JPEG_QUALITY >= 2 && CONFIG_JPEG_QUALITY <= 63, "CONFIG_JPEG_QUALITY: 2..63");
 static_assert(sizeof(CONFIG_CAMERA_ID) >= 2 && sizeof(CONFIG_CAMERA_ID) <= 33,
               "CONFIG_CAMERA_ID: 1..32 characters");
-static_assert(CONFIG_RETRY_BUDGET_S <= 2000000UL, "CONFIG_RETRY_BUDGET_S: at most 23 days");
 static_assert(CONFIG_CAPTURE_ATTEMPTS >= 1, "CONFIG_CAPTURE_ATTEMPTS");

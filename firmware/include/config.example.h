@@ -12,8 +12,9 @@
 #define CONFIG_CAMERA_ID "default"
 // Camera secret: the 32 bytes `stopmotion camera add <id>` prints, as {0x.., ...}. It signs every
 // request (HMAC-SHA256) and never leaves the board. Never commit a real one: put it in the
-// git-ignored include/config.h. {} leaves it unset: requests go unsigned and the service refuses them.
-#define CONFIG_CAMERA_SECRET {}
+// git-ignored include/config.h. This placeholder signs requests no service accepts.
+#define CONFIG_CAMERA_SECRET {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+                              0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
 // Seconds between frames (6 hours). The first frame is taken right after boot.
 #define CONFIG_INTERVAL_S 21600UL
@@ -35,11 +36,11 @@
 #define CONFIG_SEND_TIMEOUT_MS 15000UL      // longest stall while sending
 #define CONFIG_RESPONSE_TIMEOUT_MS 20000UL  // last body byte to status line
 
-// Retries of one frame: exponential backoff with jitter from BASE, each delay at most MAX, no retry
-// starting later than BUDGET after the first attempt. Then the frame is dropped (and logged).
+// Upload retries: exponential backoff with jitter from BASE, each delay at most MAX, until the
+// service has the frame or the next capture is due; then the frame goes to the SD card's queue (or,
+// without a card, is lost and logged).
 #define CONFIG_RETRY_BASE_MS 2000UL
 #define CONFIG_RETRY_MAX_MS 120000UL
-#define CONFIG_RETRY_BUDGET_S 1800UL
 
 // Failed captures in a row before the board resets itself through the watchdog.
 #define CONFIG_CAPTURE_ATTEMPTS 3

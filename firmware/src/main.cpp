@@ -13,15 +13,14 @@ const char kPath[] PROGMEM = CONFIG_PATH;
 const char kCameraId[] PROGMEM = CONFIG_CAMERA_ID;
 const char kUserAgent[] PROGMEM = "stopmotion-cam/" FIRMWARE_VERSION;
 const uint8_t kSecret[] PROGMEM = CONFIG_CAMERA_SECRET;
-static_assert(sizeof(kSecret) == 0 || sizeof(kSecret) == 32,
-              "CONFIG_CAMERA_SECRET: the 32 bytes `stopmotion camera add` prints, or {} (unset)");
+static_assert(sizeof(kSecret) == CameraConfig::kSecretBytes,
+              "CONFIG_CAMERA_SECRET: the 32 bytes `stopmotion camera add` prints");
 const uint8_t kMac[6] = CONFIG_MAC;
 
 const CameraConfig kConfig = {
     {kHost, CONFIG_PORT, kPath, kUserAgent},
     kCameraId,
     kSecret,
-    sizeof(kSecret),
     CONFIG_RESOLUTION,
     CONFIG_JPEG_QUALITY,
     kMac,
@@ -31,12 +30,13 @@ const CameraConfig kConfig = {
     {CONFIG_CONNECT_TIMEOUT_MS, CONFIG_SEND_TIMEOUT_MS, CONFIG_RESPONSE_TIMEOUT_MS},
     {
         CONFIG_INTERVAL_S * 1000UL,
-        {CONFIG_RETRY_BASE_MS, CONFIG_RETRY_MAX_MS, CONFIG_RETRY_BUDGET_S * 1000UL},
+        {CONFIG_RETRY_BASE_MS, CONFIG_RETRY_MAX_MS},
         CONFIG_CAPTURE_ATTEMPTS,
     },
 };
 
-// The one streaming buffer: DHCP and DNS packets, the request head, FIFO-to-W5500 chunks.
+// The one streaming buffer: DHCP and DNS packets, the request head, FIFO-to-W5500 chunks, card
+// blocks (so 512 bytes exactly: one block).
 uint8_t buffer[512];
 CameraBoard camera_board(kConfig, {buffer, sizeof(buffer)});
 CameraPolicy<CameraBoard> camera(camera_board, kConfig.policy);

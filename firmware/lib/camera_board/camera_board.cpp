@@ -2,6 +2,7 @@
 
 #include <Arduino.h>
 #include <arduchip.h>
+#include <avr/eeprom.h>
 #include <avr/wdt.h>
 #include <ctype.h>
 #include <dns_resolver.h>
@@ -18,6 +19,61 @@ namespace {
 
 const uint16_t kCounterEeprom = 0;  // auth::FrameCounter's 16 bytes of EEPROM
 const char kAuthorization[] PROGMEM = "Authorization";
+
+// The frame in the FIFO until the service has it (or the card), in EEPROM after the counter: a
+// reset of the board leaves the camera's FIFO powered, so the boot can send that frame instead of
+// losing it. length 0: none. clock: the camera clock when written, so it goes on across resets.
+struct FifoRecord {
+  uint32_t counter, length, sum, captured, clock, check;
+};
+uint8_t* const kRecordEeprom = reinterpret_cast<uint8_t*>(16);
+
+uint32_t record_check(const FifoRecord& r) {
+  return card::check_of(reinterpret_cast<const uint8_t*>(&r), sizeof r - 4);
+}
+
+bool read_record(FifoRecord* r) {
+  eeprom_read_block(r, kRecordEeprom, sizeof *r);
+  return r->check == record_check(*r);
+}
+
+void write_record(FifoRecord r) {
+  r.check = record_check(r);
+  eeprom_update_block(&r, kRecordEeprom, sizeof r);
+}
+
+uint32_t sum_value(const FrameSum& s) { return s.a | (uint32_t)s.b << 16; }
+
+// Streams a kept frame's data blocks off the card (upload_frame's FrameSource), checking their
+// FrameSum against its header's: the last chunk is withheld when they differ.
+struct CardSpan {
+  uint32_t first_block;
+  uint32_t length;
+  FrameSum sum;
+};
+
+bool stream_card(const void* from, uint8_t* buf, uint16_t cap, FrameSink sink, void* context) {
+  const CardSpan& span = *static_cast<const CardSpan*>(from);
+  if (cap < card::kBlockBytes) return false;
+  FrameSum sum;
+  uint32_t block = span.first_block;
+  for (uint32_t left = span.length; left;) {
+    wdt_reset();
+    if (sd::read_block(block++, buf) != sd::Error::kNone) return false;
+    const uint16_t part = left < card::kBlockBytes ? (uint16_t)left : card::kBlockBytes;
+    sum.add(buf, part);
+    if (left == part && sum != span.sum) return false;
+    if (!sink(context, buf, part)) return false;
+    left -= part;
+  }
+  return true;
+}
+
+// Writes each chunk of the FIFO's frame (a whole block, the last one partly stale) to the card.
+bool write_block(void* next_block, const uint8_t* data, uint16_t) {
+  uint32_t& block = *static_cast<uint32_t*>(next_block);
+  return sd::write_block(block++, data) == sd::Error::kNone;
+}
 
 }  // namespace
 
@@ -42,9 +98,13 @@ void CameraBoard::begin() {
   Serial.println();
   log_settings();
   spi::begin();
+  sd::begin();
   w5500::begin();
   arduchip::begin();
   sccb::begin();
+  FifoRecord r;
+  if (read_record(&r)) clock_at_boot_ = r.clock;
+  open_card();
   uint32_t seed = micros();
   for (uint8_t i = 0; i < 6; ++i) seed = seed * 31 + cfg_.mac[i];
   random_ = (seed ^ ((uint32_t)analogRead(A0) << 16)) | 1;
@@ -60,8 +120,6 @@ void CameraBoard::log_settings() {
   print_P(t.path_P);
   Serial.print(F(" camera="));
   print_P(cfg_.camera_id_P);
-  Serial.print(F(" secret="));
-  Serial.print(cfg_.secret_length ? F("set") : F("UNSET (requests go unsigned)"));
   Serial.print(F(" counter="));
   Serial.println(auth::FrameCounter(kCounterEeprom).current());
   Serial.print(F("config: interval="));
@@ -79,25 +137,15 @@ void CameraBoard::log_settings() {
     Serial.print(cfg_.mac[i], HEX);
   }
   Serial.println();
-  Serial.print(F("config: timeouts ms capture="));
-  Serial.print(cfg_.capture_timeout_ms);
-  Serial.print(F(" dhcp="));
-  Serial.print(cfg_.dhcp_timeout_ms);
-  Serial.print(F(" dns="));
-  Serial.print(cfg_.dns_timeout_ms);
-  Serial.print(F(" connect="));
-  Serial.print(cfg_.upload.connect_ms);
-  Serial.print(F(" send="));
-  Serial.print(cfg_.upload.send_ms);
-  Serial.print(F(" response="));
-  Serial.println(cfg_.upload.response_ms);
-  Serial.print(F("config: retry base="));
-  Serial.print(cfg_.policy.retry.base_ms);
-  Serial.print(F("ms max="));
-  Serial.print(cfg_.policy.retry.cap_ms);
-  Serial.print(F("ms budget="));
-  Serial.print(cfg_.policy.retry.budget_ms / 1000);
-  Serial.print(F("s capture_attempts="));
+  const uint32_t ms[] = {cfg_.capture_timeout_ms, cfg_.dhcp_timeout_ms, cfg_.dns_timeout_ms,
+                         cfg_.upload.connect_ms,   cfg_.upload.send_ms,  cfg_.upload.response_ms,
+                         cfg_.policy.retry.base_ms, cfg_.policy.retry.cap_ms};
+  Serial.print(F("config: ms timeouts capture dhcp dns connect send response, retry base max:"));
+  for (uint32_t v : ms) {
+    Serial.print(' ');
+    Serial.print(v);
+  }
+  Serial.print(F("; capture_attempts="));
   Serial.println(cfg_.policy.capture_attempts);
 }
 
@@ -159,37 +207,133 @@ bool CameraBoard::keep_network(uint32_t now_ms) {
   return true;
 }
 
-// A new frame (or the one in the FIFO scanned again), and when a secret is set its signature.
+// The card, if one is in the slot with the queue's label (card_queue.h); logs what it found.
+bool CameraBoard::open_card() {
+  const sd::Error e = sd::init();
+  card_ok_ = false;
+  Serial.print(F("card: "));
+  if (e != sd::Error::kNone) {
+    print_P(sd::error_name(e));
+  } else {
+    const card::Open o = queue_.open(buf_.data);
+    card_ok_ = o == card::Open::kOk;
+    if (o == card::Open::kNotOurs) {
+      Serial.print(F("no queue label (stopmotion card --format), not used"));
+    } else if (!card_ok_) {
+      Serial.print(F("unreadable"));
+    } else {
+      Serial.print(sd::blocks());
+      Serial.print(F(" blocks, "));
+      Serial.print(queue_.count());
+      Serial.print(F(" frames kept, "));
+      Serial.print(queue_.lost());
+      Serial.print(F(" lost"));
+    }
+  }
+  Serial.println();
+  return card_ok_;
+}
+
+uint32_t CameraBoard::clock() {
+  uptime_.update(::millis());
+  return clock_at_boot_ + uptime_.seconds();
+}
+
+// The frame a reset of the board left in the camera's FIFO, if the EEPROM record says one was
+// never acknowledged: scanned again without resetting the camera (a CPLD reset may clear the FIFO)
+// and accepted only if its length and checksum match the record. A mismatch is a lost frame.
+bool CameraBoard::restore_frame(FrameExtent* frame) {
+  FifoRecord r;
+  if (!read_record(&r) || r.length == 0) return false;
+  Serial.print(F("frame counter "));
+  Serial.print(r.counter);
+  bool found = false;
+  if (arduchip::check()) {
+    for (uint8_t tries = 0; tries < 2 && !found; ++tries) {
+      if (tries) arduchip::use_other_rewind();  // the read pointer's reset bit is not documented
+      found = capture_hashed(false, frame) == CaptureError::kNone && frame->length == r.length &&
+              sum_value(frame->sum) == r.sum;
+    }
+  }
+  if (!found) {
+    Serial.println(F(": not acknowledged, and not in the FIFO after the reset: lost"));
+    count_lost();
+    frame_done();
+    return false;
+  }
+  Serial.println(F(": not acknowledged, still in the FIFO: sending it"));
+  counter_ = r.counter;
+  captured_ = r.captured;
+  return true;
+}
+
+void CameraBoard::remember_frame(uint32_t length, const FrameSum& sum) {
+  captured_ = clock();
+  write_record({counter_, length, sum_value(sum), captured_, captured_, 0});
+}
+
+void CameraBoard::frame_done() { write_record({counter_, 0, 0, 0, clock(), 0}); }
+
+// A new frame (or the one in the FIFO scanned again), and when a secret is set its counter: the
+// next one, persisted before the first attempt, with the record that survives a reset.
 CaptureError CameraBoard::capture(bool trigger, FrameExtent* frame) {
-  uint8_t digest[auth::Sha256::kDigestSize];
-  const CaptureError err = capture_hashed(trigger, frame, digest);
-  if (err == CaptureError::kNone && cfg_.secret_length) sign_frame(*frame, digest);
+  const CaptureError err = capture_hashed(trigger, frame);
+  if (err == CaptureError::kNone && trigger) {
+    counter_ = auth::FrameCounter(kCounterEeprom).next();
+    remember_frame(frame->length, frame->sum);
+  }
   return err;
 }
 
-bool CameraBoard::frame_counter(uint32_t* counter) const {
-  *counter = counter_;
-  return cfg_.secret_length != 0;
-}
-
-// Captures with the image hashed during the scan pass (when signing). Not inlined: the hash state
-// leaves the stack before sign_frame() puts the HMAC state there.
-__attribute__((noinline)) CaptureError CameraBoard::capture_hashed(
-    bool trigger, FrameExtent* frame, uint8_t digest[auth::Sha256::kDigestSize]) {
+// Captures with the image hashed during the scan pass into digest_. Not inlined:
+// the hash state leaves the stack before anything else needs it.
+__attribute__((noinline)) CaptureError CameraBoard::capture_hashed(bool trigger,
+                                                                   FrameExtent* frame) {
   auth::ImageHash hash;
   const CaptureError err = capture_frame(trigger, cfg_.capture_timeout_ms, buf_.data, buf_.size,
-                                         frame, cfg_.secret_length ? &hash : nullptr);
-  if (err == CaptureError::kNone && cfg_.secret_length) hash.finish(digest);
+                                         frame, &hash);
+  if (err == CaptureError::kNone) hash.finish(digest_);
   return err;
 }
 
-// A new frame: the next counter, persisted before the first attempt, and the signature over the
-// request that every retry of this frame sends again unchanged.
-void CameraBoard::sign_frame(const FrameExtent& frame,
-                             const uint8_t digest[auth::Sha256::kDigestSize]) {
-  counter_ = auth::FrameCounter(kCounterEeprom).next();
-  auth::sign_request(signature_, cfg_.secret_P, cfg_.secret_length, auth::kSignedMethod_P, auth::kSignedPath_P,
-                     cfg_.camera_id_P, counter_, frame.length, digest);
+// Moves the frame in the FIFO to the card's queue: its blocks, then its header and the queue's
+// state (card_queue.h). False, and logged, when there is no usable card.
+bool CameraBoard::keep_frame(const FrameExtent& frame) {
+  if (!card_ok_ && !open_card()) return false;
+  const uint32_t started = ::millis();
+  const uint32_t at = queue_.reserve(frame.length, buf_.data);
+  uint32_t next = at + 1;
+  card::Frame f = {counter_, frame.length, captured_, {}, frame.sum};
+  memcpy(f.sha256, digest_, sizeof f.sha256);
+  const bool ok = at && buf_.size >= card::kBlockBytes &&
+                  stream_frame(frame, buf_.data, card::kBlockBytes, write_block, &next) &&
+                  queue_.commit(at, f, buf_.data);
+  Serial.print(F("card: frame counter "));
+  Serial.print(counter_);
+  if (!ok) {
+    Serial.println(F(" could not be written"));
+    card_ok_ = false;  // tried again (init and all) at the next frame
+    return false;
+  }
+  Serial.print(F(" kept in "));
+  Serial.print(::millis() - started);
+  Serial.print(F(" ms, "));
+  Serial.print(queue_.count());
+  Serial.println(F(" kept"));
+  frame_done();
+  return true;
+}
+
+uint32_t CameraBoard::frames_kept() { return card_ok_ ? queue_.count() : 0; }
+
+void CameraBoard::kept_done(bool lost) {
+  if (lost) ++lost_;
+  if (!queue_.pop(lost, buf_.data)) card_ok_ = false;
+}
+
+void CameraBoard::count_lost() {
+  ++lost_;
+  if (card_ok_) queue_.count_lost();  // written with the card's next state
 }
 
 bool CameraBoard::resolve_host(uint8_t ip[4]) {
@@ -233,7 +377,8 @@ uint8_t hex_value(char c) { return (uint8_t)(c <= '9' ? c - '0' : c - 'a' + 10);
 // "SM1-ANSWER\n" + id + "\n" + the value before ", Signature=", and it names this request's
 // counter (which the request's own signature ties to the body) and the status line's status
 // (answer.py). Not inlined: the HMAC state must not share the stack with the upload's buffers.
-__attribute__((noinline)) bool CameraBoard::answer_signed(uint16_t status, const Answer& a) {
+__attribute__((noinline)) bool CameraBoard::answer_signed(uint32_t counter, uint16_t status,
+                                                          const Answer& a) {
   static const char kCounter[] PROGMEM = "Counter=";
   static const char kStatus[] PROGMEM = ", Status=";
   static const char kSignature[] PROGMEM = ", Signature=";
@@ -246,7 +391,7 @@ __attribute__((noinline)) bool CameraBoard::answer_signed(uint16_t status, const
   uint8_t expected[auth::Sha256::kDigestSize];
   {
     auth::HmacSha256 mac;
-    mac.begin(cfg_.secret_P, cfg_.secret_length);
+    mac.begin(cfg_.secret_P, CameraConfig::kSecretBytes);
     for (const char* p = kContext; pgm_read_byte(p); ++p) mac.update((uint8_t)pgm_read_byte(p));
     for (const char* p = cfg_.camera_id_P; pgm_read_byte(p); ++p) {
       mac.update((uint8_t)pgm_read_byte(p));
@@ -261,29 +406,66 @@ __attribute__((noinline)) bool CameraBoard::answer_signed(uint16_t status, const
     if ((uint8_t)(hex_value(hi) << 4 | hex_value(lo)) != expected[i]) return false;
   }
   at = 0;  // signed: now what it says must be about this request
-  if (!take_P(a.text, n, &at, kCounter) || !take_u32(a.text, n, &at, counter_)) return false;
+  if (!take_P(a.text, n, &at, kCounter) || !take_u32(a.text, n, &at, counter)) return false;
   if (!take_P(a.text, n, &at, kStatus) || !take_u32(a.text, n, &at, status)) return false;
   return true;
 }
 
-UploadResult CameraBoard::upload(const FrameExtent& frame) {
-  const UploadResult r = send(frame);
-  if (r.error != UploadError::kNone || !cfg_.secret_length) return r;  // unsigned: nothing to check
-  const Answer& answer = *reinterpret_cast<const Answer*>(buf_.data);
-  return answer_signed(r.status, answer) ? r : UploadResult{UploadError::kUntrusted, r.status};
+// The service's clock from a signed answer's Time=, which ends its signed part (answer.py): the
+// card keeps unix time minus the camera clock, so `stopmotion card` can date the frames it holds.
+void CameraBoard::set_clock(const Answer& a) {
+  static const char kTime[] PROGMEM = "Time=";
+  uint16_t at = a.length - 64 - 12;  // answer_signed() checked the length
+  uint32_t now = 0, scale = 1;
+  for (; at && isdigit(a.text[at - 1]) && scale <= 1000000000UL; scale *= 10) {
+    now += (uint32_t)(a.text[--at] - '0') * scale;
+  }
+  if (at >= sizeof kTime - 1 && memcmp_P(a.text + at - (sizeof kTime - 1), kTime, sizeof kTime - 1) == 0) {
+    queue_.set_anchor(now - clock());
+  }
 }
 
-__attribute__((noinline)) UploadResult CameraBoard::send(const FrameExtent& frame) {
+UploadResult CameraBoard::upload(const FrameExtent& frame) {
+  return send(counter_, captured_, digest_, {frame.length, stream_fifo, &frame});
+}
+
+// The oldest frame on the card; counter gets its counter. kCardFailed when its header cannot be
+// read (a damaged one empties the queue: card_queue.h).
+UploadResult CameraBoard::upload_kept(uint32_t* counter) {
+  card::Frame f;
+  CardSpan span;
+  if (!queue_.head(&f, &span.first_block, buf_.data)) {
+    card_ok_ = false;
+    return {UploadError::kCardFailed, 0};
+  }
+  *counter = f.counter;
+  span.length = f.length;
+  span.sum = f.sum;
+  return send(f.counter, f.captured, f.sha256, {f.length, stream_card, &span});
+}
+
+// Signs this attempt (its age: the camera clock now minus at capture), posts the body and checks
+// that the answer is the service's (answer_signed), whose clock it then takes (set_clock).
+__attribute__((noinline)) UploadResult CameraBoard::send(uint32_t counter, uint32_t captured,
+                                                         const uint8_t* digest,
+                                                         const FrameSource& body) {
   uint8_t ip[4];
   if (!resolve_host(ip)) return {UploadError::kNoHost, 0};
+  const uint32_t age = clock() - captured;
+  (void)age;  // TODO(lead): signed once the signer takes it
+  uint8_t signature[auth::Sha256::kDigestSize];
+  auth::sign_request(signature, cfg_.secret_P, CameraConfig::kSecretBytes, auth::kSignedMethod_P,
+                     auth::kSignedPath_P, cfg_.camera_id_P, counter, body.length, digest);
   char authorization[auth::kAuthorizationMax + 1];
+  auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P, counter,
+                            signature);
   const HttpHeader credential = {kAuthorization, authorization};
-  const uint8_t n_extra = cfg_.secret_length ? 1 : 0;
-  if (n_extra) {
-    auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P,
-                              counter_, signature_);
-  }
-  return upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
-                      n_extra ? &credential : nullptr, n_extra, frame, cfg_.upload, buf_.data,
-                      buf_.size);
+  const UploadResult r =
+      upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
+                   &credential, 1, body, cfg_.upload, buf_.data, buf_.size);
+  if (r.error != UploadError::kNone) return r;
+  const Answer& answer = *reinterpret_cast<const Answer*>(buf_.data);
+  if (!answer_signed(counter, r.status, answer)) return {UploadError::kUntrusted, r.status};
+  set_clock(answer);
+  return r;
 }

@@ -4,6 +4,7 @@
 #pragma once
 #include <camera_policy.h>
 #include <camera_steps.h>
+#include <card_queue.h>
 #include <frame_upload.h>
 #include <net_buffer.h>
 #include <ov2640.h>
@@ -13,12 +14,13 @@
 #include <image_hash.h>
 #include <interval.h>
 #include <request_signer.h>
+#include <sd_card.h>
 
 struct CameraConfig {
   HttpTarget target;
   const char* camera_id_P;  // the id the camera signs as (the service reads it from the credential)
-  const uint8_t* secret_P;  // the camera secret in flash: signs every request
-  uint8_t secret_length;    // 32, or 0 when unset (requests go unsigned; the service refuses them)
+  static const uint8_t kSecretBytes = 32;
+  const uint8_t* secret_P;  // the camera secret in flash (kSecretBytes): signs every request
   ov2640::Resolution resolution;
   uint8_t jpeg_quality;
   const uint8_t* mac;
@@ -27,6 +29,15 @@ struct CameraConfig {
   uint32_t dns_timeout_ms;
   UploadTimeouts upload;
   PolicyConfig policy;  // logged at boot with the rest
+};
+
+// The card as card::Queue reads and writes it (lib/card_queue).
+struct SdBlocks {
+  bool read(uint32_t block, uint8_t* buf) { return sd::read_block(block, buf) == sd::Error::kNone; }
+  bool write(uint32_t block, const uint8_t* buf) {
+    return sd::write_block(block, buf) == sd::Error::kNone;
+  }
+  uint32_t blocks() { return sd::blocks(); }
 };
 
 class CameraBoard {
@@ -43,24 +54,35 @@ class CameraBoard {
   void flush();
 
   void begin();
+  bool restore_frame(FrameExtent* frame);
   bool bring_up_camera();
   bool bring_up_network();
   bool keep_network(uint32_t now_ms);
   bool network_up() const { return dhcp_.bound(); }
   CaptureError capture(bool trigger, FrameExtent* frame);
-  bool frame_counter(uint32_t* counter) const;
+  uint32_t frame_counter() const { return counter_; }
   void slow_camera_bus();
   void report_camera_bus();
   UploadResult upload(const FrameExtent& frame);
+  void frame_done();
+  bool keep_frame(const FrameExtent& frame);
+  uint32_t frames_kept();
+  UploadResult upload_kept(uint32_t* counter);
+  void kept_done(bool lost);
+  void count_lost();
+  uint32_t frames_lost() const { return lost_; }
 
  private:
   void log_settings();
+  bool open_card();
+  uint32_t clock();
+  void remember_frame(uint32_t length, const FrameSum& sum);
   bool resolve_host(uint8_t ip[4]);
-  CaptureError capture_hashed(bool trigger, FrameExtent* frame,
-                              uint8_t digest[auth::Sha256::kDigestSize]);
-  void sign_frame(const FrameExtent& frame, const uint8_t digest[auth::Sha256::kDigestSize]);
-  bool answer_signed(uint16_t status, const Answer& answer);
-  UploadResult send(const FrameExtent& frame);
+  CaptureError capture_hashed(bool trigger, FrameExtent* frame);
+  bool answer_signed(uint32_t counter, uint16_t status, const Answer& answer);
+  void set_clock(const Answer& answer);
+  UploadResult send(uint32_t counter, uint32_t captured, const uint8_t* digest,
+                    const FrameSource& body);
 
   const CameraConfig& cfg_;
   NetBuffer buf_;
@@ -71,6 +93,13 @@ class CameraBoard {
   uint8_t rewind_bit_ = 0;  // the ArduChip's rewind bit and SPI clock as last logged
   uint8_t camera_clock_ = 0xFF;
   uint8_t host_ip_[4] = {0, 0, 0, 0};
-  uint32_t counter_ = 0;                               // the current frame's freshness counter
-  uint8_t signature_[auth::Sha256::kDigestSize] = {};  // its signature, reused by every retry
+  uint32_t clock_at_boot_ = 0;  // the camera clock (seconds, kept across resets in EEPROM)
+  uint32_t lost_ = 0;           // frames lost since boot
+  // The frame in the FIFO: its counter, its capture time on the camera clock, its SHA-256.
+  uint32_t counter_ = 0;
+  uint32_t captured_ = 0;
+  uint8_t digest_[auth::Sha256::kDigestSize] = {};
+  SdBlocks blocks_;
+  card::Queue<SdBlocks> queue_{blocks_};
+  bool card_ok_ = false;
 };

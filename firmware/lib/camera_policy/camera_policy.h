@@ -1,6 +1,10 @@
-// The camera's job, one turn of the main loop at a time: at each interval capture a frame, upload
-// it, retry the same frame (still in the FIFO) with backoff on a transient failure, and keep the
-// network (DHCP lease) alive in between. Nothing here blocks longer than its configured timeout.
+// The camera's job, one turn of the main loop at a time: at each interval capture a frame and
+// upload it, retrying the same frame (still in the FIFO) with backoff until the service has it or
+// the next capture is due. Then the frame moves to the queue on the SD card, if there is one, or is
+// lost (logged and counted), and the new capture goes ahead. Frames on the card are uploaded first,
+// oldest first, whenever the service answers, each with the counter it was signed with at capture
+// (the service refuses a counter lower than one it has seen). A frame the board reset left in the
+// FIFO is sent before the next capture. Nothing here blocks longer than its configured timeout.
 //
 // This is the policy only: every decision (what each answer means, how long to wait, when to give
 // up, when to reset the board) and the log lines that report them. The steps themselves run on a
@@ -16,6 +20,9 @@
 //   void println();                         the log: end of line
 //   void flush();                           the log: wait until it has gone out (before reboot)
 //   void begin();                           logs the banner and the settings, starts the buses
+//   bool restore_frame(FrameExtent* frame); the unacknowledged frame a reset left in the FIFO, if
+//                                           it is still there (else counted lost); call before
+//                                           bring_up_camera(), which may clear the FIFO
 //   bool bring_up_camera();                 sets the camera up; false (logged why) if it fails
 //   bool bring_up_network();                brings up the network chip and acquires a DHCP lease
 //   bool keep_network(uint32_t now_ms);     renews the lease when due; false when none is held
@@ -23,12 +30,22 @@
 //   CaptureError capture(bool trigger, FrameExtent* frame);
 //                                           a new frame (trigger) or a rescan of the one in the
 //                                           FIFO; a frame is signed when a secret is set
-//   bool frame_counter(uint32_t* counter);  the last frame's signed counter; false when unsigned
+//   uint32_t frame_counter();               the last frame's signed counter
 //   void slow_camera_bus();                 the camera's SPI clock to its slower rate for good
 //   void report_camera_bus();               logs the camera's bus settings when they changed
 //   UploadResult upload(const FrameExtent& frame);
-//                                           resolves the host and sends the frame; kNoHost when
-//                                           the name does not resolve
+//                                           resolves the host and sends the frame in the FIFO;
+//                                           kNoHost when the name does not resolve
+//   void frame_done();                      the frame in the FIFO is the service's, or given up
+//   bool keep_frame(const FrameExtent& frame);
+//                                           moves the frame in the FIFO to the card's queue;
+//                                           false when there is no usable card
+//   uint32_t frames_kept();                 frames in the card's queue
+//   UploadResult upload_kept(uint32_t* counter);
+//                                           sends the oldest kept frame (counter: its counter)
+//   void kept_done(bool lost);              removes the oldest kept frame: stored, or given up
+//   void count_lost();                      a frame that never reaches the service
+//   uint32_t frames_lost();                 frames lost since boot
 //
 // Why a template parameter: on the AVR an abstract class with virtual functions puts its vtable in
 // RAM, which the stack needs; a struct of function pointers in flash would keep RAM free but make
@@ -45,7 +62,7 @@
 
 struct PolicyConfig {
   uint32_t interval_ms;      // from one capture to the next
-  BackoffPolicy retry;       // delays between attempts; how long a frame is tried
+  BackoffPolicy retry;       // delays between upload attempts
   uint8_t capture_attempts;  // failed captures in a row after which the board resets
 };
 
@@ -59,13 +76,15 @@ class CameraPolicy {
   void poll();  // call from loop()
 
  private:
-  enum Phase : uint8_t { kIdle, kCapture, kUpload };
-
   bool bring_up_network();
+  bool sending() { return in_fifo_ || board_.frames_kept() != 0; }
+  void next_frame();
   void capture();
   void upload();
+  void done(bool kept, bool lost);
   void wait(uint32_t ms);
   void log_frame();
+  void log_lost();
   void log_P(const char* s) { board_.print_P(s); }
   void log_line_P(const char* s) {
     board_.print_P(s);
@@ -75,12 +94,12 @@ class CameraPolicy {
   Board& board_;
   const PolicyConfig& cfg_;
   IntervalSchedule schedule_;
-  Phase phase_ = kIdle;
+  bool capturing_ = false;     // a capture (or a rescan) is under way, with its retries
+  bool in_fifo_ = false;       // the FIFO holds a frame the service does not have yet
   bool camera_ok_ = false;
   bool rescan_ = false;        // the FIFO read back differently: scan the same frame again
-  uint8_t failures_ = 0;       // of the current capture or upload
+  uint8_t failures_ = 0;       // of the current capture, or uploads since the last answer
   uint16_t frame_ = 0;         // frames taken since boot
-  uint32_t first_try_ms_ = 0;  // first upload attempt of the current frame
   uint32_t wait_from_ms_ = 0;
   uint32_t wait_ms_ = 0;
   uint32_t net_try_ms_ = 0;    // last attempt to bring up the network
@@ -90,9 +109,13 @@ class CameraPolicy {
 template <class Board>
 void CameraPolicy<Board>::boot() {
   board_.begin();
-  camera_ok_ = board_.bring_up_camera();
+  in_fifo_ = board_.restore_frame(&frame_extent_);
+  // The camera's set-up resets its CPLD, which may clear the FIFO: after a restored frame is sent
+  // (or kept), at the next capture.
+  if (!in_fifo_) camera_ok_ = board_.bring_up_camera();
   bring_up_network();
-  schedule_.start(board_.millis(), cfg_.interval_ms, true);  // the first frame right away
+  // The first frame right away, unless the reset left this interval's frame in the FIFO.
+  schedule_.start(board_.millis(), cfg_.interval_ms, !in_fifo_);
 }
 
 template <class Board>
@@ -115,28 +138,50 @@ void CameraPolicy<Board>::log_frame() {
 }
 
 template <class Board>
+void CameraPolicy<Board>::log_lost() {
+  log_P(PSTR(", frame lost ("));
+  board_.print(board_.frames_lost());
+  log_line_P(PSTR(" since boot)"));
+}
+
+template <class Board>
 void CameraPolicy<Board>::poll() {
   board_.kick_watchdog();
   const uint32_t now = board_.millis();
-  if (!board_.keep_network(now) && phase_ == kIdle &&
+  if (!board_.keep_network(now) && !capturing_ && !sending() &&
       elapsed_at_least(now, net_try_ms_, kNetworkRetryMs)) {
     bring_up_network();
   }
+  if (!capturing_ && schedule_.due(board_.millis())) next_frame();  // ends a retry's wait
   if (wait_ms_) {
     if (!elapsed_at_least(board_.millis(), wait_from_ms_, wait_ms_)) return;
     wait_ms_ = 0;  // done: a stale start time must not block again after millis() wraps
   }
-  switch (phase_) {
-    case kIdle:
-      if (schedule_.due(board_.millis())) {
-        ++frame_;
-        failures_ = 0;
-        phase_ = kCapture;
-      }
-      break;
-    case kCapture: capture(); break;
-    case kUpload: upload(); break;
+  if (capturing_) {
+    capture();
+  } else if (sending()) {
+    upload();
   }
+}
+
+// The next capture is due: the frame still in the FIFO goes to the card, or is lost.
+template <class Board>
+void CameraPolicy<Board>::next_frame() {
+  if (in_fifo_) {
+    log_frame();
+    log_P(PSTR("not uploaded before the next capture"));
+    if (board_.keep_frame(frame_extent_)) {
+      log_line_P(PSTR(", kept on the card"));
+      in_fifo_ = false;
+    } else {
+      done(false, true);
+    }
+    rescan_ = false;
+  }
+  ++frame_;
+  failures_ = 0;
+  capturing_ = true;
+  wait_ms_ = 0;
 }
 
 template <class Board>
@@ -144,7 +189,8 @@ void CameraPolicy<Board>::capture() {
   CaptureError err = CaptureError::kTimeout;
   const bool rescan = rescan_;
   rescan_ = false;
-  if (camera_ok_ || (camera_ok_ = board_.bring_up_camera())) {
+  // A rescan reads the frame in the FIFO as it is: no set-up of the camera, which could clear it.
+  if (rescan || camera_ok_ || (camera_ok_ = board_.bring_up_camera())) {
     err = board_.capture(!rescan, &frame_extent_);
   }
   // A FIFO that makes no sense at 8 MHz (a length out of range, no JPEG, reads that disagree):
@@ -153,11 +199,10 @@ void CameraPolicy<Board>::capture() {
   if (err != CaptureError::kNone && err != CaptureError::kTimeout) board_.slow_camera_bus();
   board_.report_camera_bus();
   if (err == CaptureError::kNone) {
-    uint32_t counter;
-    if (board_.frame_counter(&counter)) {
+    if (!rescan) {
       log_frame();
       log_P(PSTR("signed, counter "));
-      board_.print(counter);
+      board_.print(board_.frame_counter());
       board_.println();
     }
     log_frame();
@@ -170,17 +215,22 @@ void CameraPolicy<Board>::capture() {
     log_P(PSTR(", burst lead-in "));
     board_.print(frame_extent_.lead_in);
     board_.println();
-    phase_ = kUpload;
-    if (!rescan) {  // a rescan goes on with the same frame's attempts and retry budget
-      failures_ = 0;
-      first_try_ms_ = board_.millis();
-    }
+    capturing_ = false;
+    in_fifo_ = true;
+    if (!rescan) failures_ = 0;  // a rescan goes on counting the same frame's attempts
+    // Captures that failed for longer than an interval: this frame counts for the one that came
+    // due meanwhile, which would otherwise give it up at once (the cadence restarts from now).
+    schedule_.due(board_.millis());
     return;
   }
   log_frame();
   log_P(PSTR("capture failed: "));
-  log_P(camera_ok_ ? capture_error_name(err) : PSTR("camera not ready"));
+  log_P(camera_ok_ || rescan ? capture_error_name(err) : PSTR("camera not ready"));
   camera_ok_ = false;  // set the camera up again before the next try
+  if (rescan) {        // the frame that was in the FIFO is gone: the next turn captures anew
+    done(false, true);
+    return;
+  }
   if (++failures_ >= cfg_.capture_attempts) {
     log_line_P(PSTR("; resetting the board"));
     board_.flush();
@@ -194,13 +244,37 @@ void CameraPolicy<Board>::capture() {
   wait(delay_ms);
 }
 
+// The frame has its answer: the service's (lost false) or a final refusal (lost true).
+template <class Board>
+void CameraPolicy<Board>::done(bool kept, bool lost) {
+  if (lost) board_.count_lost();
+  if (kept) {
+    board_.kept_done(lost);
+  } else {
+    in_fifo_ = false;
+    board_.frame_done();
+  }
+  if (lost) log_lost();
+  failures_ = 0;
+}
+
 template <class Board>
 void CameraPolicy<Board>::upload() {
   const uint32_t started = board_.millis();
+  const bool kept = board_.frames_kept() != 0;  // the card's frames first: they are older
+  uint32_t counter = 0;
   UploadResult r = {UploadError::kNoAddress, 0};
-  if (board_.network_up() || bring_up_network()) r = board_.upload(frame_extent_);
-  ++failures_;
-  log_frame();
+  if (board_.network_up() || bring_up_network()) {
+    r = kept ? board_.upload_kept(&counter) : board_.upload(frame_extent_);
+  }
+  if (failures_ < 255) ++failures_;
+  if (kept) {
+    log_P(PSTR("kept frame, counter "));
+    board_.print(counter);
+    log_P(PSTR(": "));
+  } else {
+    log_frame();
+  }
   log_P(PSTR("upload attempt "));
   board_.print(failures_);
   log_P(PSTR(": "));
@@ -218,10 +292,14 @@ void CameraPolicy<Board>::upload() {
     log_P(upload_error_name(r.error));
     if (r.error == UploadError::kHeadTooLarge) verdict = HttpVerdict::kReject;
     if (r.error == UploadError::kFrameLost) {
-      // The FIFO read back differently from the scan: slow the camera's bus down and scan the
-      // frame again (the signature covers the scan's bytes) before the next attempt.
-      board_.slow_camera_bus();
-      rescan_ = true;
+      if (kept) {
+        verdict = HttpVerdict::kReject;  // the card gave back other bytes than it was given
+      } else {
+        // The FIFO read back differently from the scan: slow the camera's bus down and scan the
+        // frame again (the signature covers the scan's bytes) before the next attempt.
+        board_.slow_camera_bus();
+        rescan_ = true;
+      }
     }
   }
   log_P(PSTR(" in "));
@@ -229,24 +307,18 @@ void CameraPolicy<Board>::upload() {
   log_P(PSTR(" ms"));
   if (verdict == HttpVerdict::kStored) {
     log_line_P(PSTR(", stored"));
-    phase_ = kIdle;
+    done(kept, false);
     return;
   }
   if (verdict == HttpVerdict::kReject) {
-    log_line_P(PSTR(", rejected: not retried"));
-    phase_ = kIdle;
+    log_P(PSTR(", rejected: not retried"));
+    done(kept, true);
     return;
   }
   const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, board_.random());
-  if (!backoff_allows(cfg_.retry, board_.millis() - first_try_ms_, delay_ms)) {
-    log_line_P(PSTR(", retry budget spent: frame dropped"));
-    phase_ = kIdle;
-    rescan_ = false;
-    return;
-  }
   log_P(PSTR(", retry in "));
   board_.print(delay_ms);
   log_line_P(PSTR(" ms"));
-  if (rescan_) phase_ = kCapture;
+  if (rescan_) capturing_ = true;
   wait(delay_ms);
 }

@@ -23,6 +23,7 @@ const char* upload_error_name(UploadError e) {
     case UploadError::kNoAddress: return PSTR("no network address (DHCP)");
     case UploadError::kNoHost: return PSTR("host not resolved (DNS)");
     case UploadError::kUntrusted: return PSTR("answer not from the service");
+    case UploadError::kCardFailed: return PSTR("card failed");
     default: return PSTR("ok");
   }
 }

@@ -35,6 +35,7 @@ enum class UploadError : uint8_t {
   kNoAddress,     // not sent: the board has no network address (DHCP)
   kNoHost,        // not sent: the host name did not resolve, and no earlier address is known
   kUntrusted,     // an answer (status set) the service did not sign for this request: retried
+  kCardFailed,    // not sent: the kept frame's header could not be read off the card
 };
 
 struct UploadResult {

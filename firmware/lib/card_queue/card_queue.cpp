@@ -6,8 +6,8 @@ const char kLabel_P[kLabelBytes] PROGMEM = "stopmotion-queue v1\0\0\0\0";
 
 namespace {
 const uint8_t kStateBytes = 32, kFrameBytes = 56;
-const char kStateMagic[] = "SMQS";
-const char kFrameMagic[] = "SMQF";
+const uint32_t kStateMagic = 0x53514D53UL;  // "SMQS" read as a little-endian word
+const uint32_t kFrameMagic = 0x46514D53UL;  // "SMQF"
 }  // namespace
 
 void put_u32(uint8_t* at, uint32_t v) {
@@ -26,47 +26,42 @@ uint32_t check_of(const uint8_t* record, uint8_t n) {
   return sum.a | (uint32_t)sum.b << 16;
 }
 
-void encode_state(const State& s, uint8_t* block) {
+// The records are the structs' bytes between the magic and the check: both the AVR and the host
+// store integers little-endian, and neither pads these structs.
+static_assert(sizeof(State) == kStateBytes - 8, "State is the state record's fields");
+static_assert(sizeof(Frame) == kFrameBytes - 8, "Frame is the header record's fields");
+
+namespace {
+
+void seal(uint32_t magic, const void* fields, uint8_t size, uint8_t* block) {
   memset(block, 0, kBlockBytes);
-  memcpy(block, kStateMagic, 4);
-  const uint32_t fields[] = {s.seq, s.head, s.tail, s.count, s.lost, s.anchor};
-  for (uint8_t i = 0; i < 6; ++i) put_u32(block + 4 + 4 * i, fields[i]);
-  put_u32(block + kStateBytes - 4, check_of(block, kStateBytes - 4));
+  put_u32(block, magic);
+  memcpy(block + 4, fields, size);
+  put_u32(block + 4 + size, check_of(block, (uint8_t)(4 + size)));
 }
+
+bool open_seal(uint32_t magic, const uint8_t* block, void* fields, uint8_t size) {
+  if (get_u32(block) != magic || get_u32(block + 4 + size) != check_of(block, (uint8_t)(4 + size))) {
+    return false;
+  }
+  memcpy(fields, block + 4, size);
+  return true;
+}
+
+}  // namespace
+
+void encode_state(const State& s, uint8_t* block) { seal(kStateMagic, &s, sizeof s, block); }
 
 bool decode_state(const uint8_t* block, State* s) {
-  if (memcmp(block, kStateMagic, 4) != 0 ||
-      get_u32(block + kStateBytes - 4) != check_of(block, kStateBytes - 4)) {
-    return false;
-  }
-  uint32_t* fields[] = {&s->seq, &s->head, &s->tail, &s->count, &s->lost, &s->anchor};
-  for (uint8_t i = 0; i < 6; ++i) *fields[i] = get_u32(block + 4 + 4 * i);
-  return s->head >= kFirstFrameBlock && s->tail >= kFirstFrameBlock;
+  return open_seal(kStateMagic, block, s, sizeof *s) && s->head >= kFirstFrameBlock &&
+         s->tail >= kFirstFrameBlock;
 }
 
-void encode_frame(const Frame& f, uint8_t* block) {
-  memcpy(block, kFrameMagic, 4);
-  put_u32(block + 4, f.counter);
-  put_u32(block + 8, f.length);
-  put_u32(block + 12, f.captured);
-  memcpy(block + 16, f.sha256, kDigestBytes);
-  put_u32(block + 48, f.sum.a | (uint32_t)f.sum.b << 16);
-  put_u32(block + kFrameBytes - 4, check_of(block, kFrameBytes - 4));
-}
+void encode_frame(const Frame& f, uint8_t* block) { seal(kFrameMagic, &f, sizeof f, block); }
 
 bool decode_frame(const uint8_t* block, Frame* f) {
-  if (memcmp(block, kFrameMagic, 4) != 0 ||
-      get_u32(block + kFrameBytes - 4) != check_of(block, kFrameBytes - 4)) {
-    return false;
-  }
-  f->counter = get_u32(block + 4);
-  f->length = get_u32(block + 8);
-  f->captured = get_u32(block + 12);
-  memcpy(f->sha256, block + 16, kDigestBytes);
-  const uint32_t sum = get_u32(block + 48);
-  f->sum.a = (uint16_t)sum;
-  f->sum.b = (uint16_t)(sum >> 16);
-  return f->length > 0 && f->length < 0x800000UL;  // the FIFO's 8 MB
+  return open_seal(kFrameMagic, block, f, sizeof *f) && f->length > 0 &&
+         f->length < 0x800000UL;  // the FIFO's 8 MB
 }
 
 bool is_label(const uint8_t* block) {

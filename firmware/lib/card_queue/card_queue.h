@@ -60,9 +60,9 @@ inline uint32_t frame_blocks(uint32_t length) { return 1 + (length + kBlockBytes
 void put_u32(uint8_t* at, uint32_t v);
 uint32_t get_u32(const uint8_t* at);
 uint32_t check_of(const uint8_t* record, uint8_t n);  // FrameSum of n bytes as a | b << 16
-void encode_state(const State& s, uint8_t* block);
+void encode_state(const State& s, uint8_t* block);  // the whole block: the rest zero
 bool decode_state(const uint8_t* block, State* s);
-void encode_frame(const Frame& f, uint8_t* block);
+void encode_frame(const Frame& f, uint8_t* block);  // the whole block: the rest zero
 bool decode_frame(const uint8_t* block, Frame* f);
 bool is_label(const uint8_t* block);
 
@@ -86,7 +86,8 @@ class Queue {
   uint32_t reserve(uint32_t length, uint8_t* buf);
   // After the data blocks: writes the header at `at` (from reserve) and the state that adds it.
   bool commit(uint32_t at, const Frame& frame, uint8_t* buf);
-  // The oldest frame's header; false on a card error or a damaged header (then drop_damaged()).
+  // The oldest frame's header; false on a card error, or on a damaged header, after which the
+  // queue cannot be followed: drop_damaged() has emptied it.
   bool head(Frame* frame, uint32_t* data_block, uint8_t* buf);
   // Removes the oldest frame: uploaded (lost false) or given up (lost true).
   bool pop(bool lost, uint8_t* buf);
@@ -144,7 +145,6 @@ uint32_t Queue<Blocks>::reserve(uint32_t length, uint8_t* buf) {
 
 template <class Blocks>
 bool Queue<Blocks>::commit(uint32_t at, const Frame& frame, uint8_t* buf) {
-  memset(buf, 0, kBlockBytes);
   encode_frame(frame, buf);
   if (!card_.write(at, buf)) return false;
   if (state_.count == 0) state_.head = at;
@@ -155,7 +155,11 @@ bool Queue<Blocks>::commit(uint32_t at, const Frame& frame, uint8_t* buf) {
 
 template <class Blocks>
 bool Queue<Blocks>::head(Frame* frame, uint32_t* data_block, uint8_t* buf) {
-  if (state_.count == 0 || !card_.read(state_.head, buf) || !decode_frame(buf, frame)) return false;
+  if (state_.count == 0 || !card_.read(state_.head, buf)) return false;
+  if (!decode_frame(buf, frame)) {
+    drop_damaged(buf);
+    return false;
+  }
   *data_block = state_.head + 1;
   return true;
 }

@@ -8,10 +8,6 @@ uint32_t backoff_delay_ms(const BackoffPolicy& policy, uint8_t failures, uint32_
   return d - half + random % (half + 1);
 }
 
-bool backoff_allows(const BackoffPolicy& policy, uint32_t elapsed_ms, uint32_t delay_ms) {
-  return elapsed_ms <= policy.budget_ms && delay_ms <= policy.budget_ms - elapsed_ms;
-}
-
 uint32_t xorshift32(uint32_t* state) {
   uint32_t x = *state;
   x ^= x << 13;

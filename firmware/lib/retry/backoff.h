@@ -1,19 +1,16 @@
-// Retry schedule for a failed upload: exponential backoff with jitter, bounded in total time.
+// Retry delays for a failed upload or capture: exponential backoff with jitter. How long a frame is
+// tried is the policy's (camera_policy.h: until the next capture is due).
 #pragma once
 #include <stdint.h>
 
 struct BackoffPolicy {
   uint32_t base_ms;    // delay after the first failure, before jitter
   uint32_t cap_ms;     // no single delay is longer than this
-  uint32_t budget_ms;  // no retry starts later than this after the first attempt
 };
 
 // Delay after `failures` failed attempts (1 for the first): min(cap, base * 2^(failures-1)) = d,
 // jittered uniformly into [d/2, d] with `random` (any 32-bit value).
 uint32_t backoff_delay_ms(const BackoffPolicy& policy, uint8_t failures, uint32_t random);
-
-// Whether a retry that waits delay_ms still starts within the budget.
-bool backoff_allows(const BackoffPolicy& policy, uint32_t elapsed_ms, uint32_t delay_ms);
 
 // xorshift32: a small PRNG for the jitter (and transaction ids). The state must not be 0.
 uint32_t xorshift32(uint32_t* state);

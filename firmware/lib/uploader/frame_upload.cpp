@@ -77,7 +77,7 @@ UploadResult read_answer(TcpClient& tcp, uint32_t timeout_ms, uint8_t* buf, uint
 }  // namespace
 
 UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTarget& target,
-                          const HttpHeader* extra, uint8_t n_extra, const FrameExtent& frame,
+                          const HttpHeader* extra, uint8_t n_extra, const FrameSource& frame,
                           const UploadTimeouts& t, uint8_t* buf, uint16_t cap) {
   const uint16_t head = http_format_post_head((char*)buf, cap, target, frame.length, extra, n_extra);
   if (head == 0) return {UploadError::kHeadTooLarge, 0};
@@ -88,7 +88,7 @@ UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTa
   UploadResult result = {UploadError::kSend, 0};
   BodySink sink = {&tcp, t.send_ms, false};
   if (tcp.write(buf, head, t.send_ms) == NetError::kNone) {
-    if (!stream_frame(frame, buf, cap, send_chunk, &sink)) {
+    if (!frame.stream(frame.from, buf, cap, send_chunk, &sink)) {
       if (!sink.failed) result.error = UploadError::kFrameLost;
     } else if (tcp.flush(t.send_ms) == NetError::kNone) {
       // The answer's header goes to the start of buf, the bytes read after it.
@@ -98,4 +98,8 @@ UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTa
   }
   tcp.close();
   return result;
+}
+
+bool stream_fifo(const void* frame, uint8_t* buf, uint16_t cap, FrameSink sink, void* context) {
+  return stream_frame(*static_cast<const FrameExtent*>(frame), buf, cap, sink, context);
 }

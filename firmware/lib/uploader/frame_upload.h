@@ -1,6 +1,6 @@
-// Sends the frame that sits in the camera FIFO as the service's HTTP POST: the head with its
-// Content-Length, then exactly the JPEG bytes (SOI..EOI) streamed from the FIFO through one
-// buffer into the W5500, then reads the response's status line.
+// Sends a frame (from the camera FIFO or the card) as the service's HTTP POST: the head with its
+// Content-Length, then exactly the JPEG bytes (SOI..EOI) streamed through one buffer into the
+// W5500, then reads the response's status line and the signed answer.
 #pragma once
 #include <camera_steps.h>
 #include <frame_capture.h>
@@ -22,6 +22,16 @@ struct Answer {
   char text[kCap];
 };
 
+// Where the body comes from: the camera FIFO (stream_fifo with a FrameExtent) or the card (the
+// board's). stream hands exactly length bytes to sink, or returns false (frame_capture.h's
+// FrameSink contract: the last chunk withheld when the bytes are not the frame's).
+struct FrameSource {
+  uint32_t length;
+  bool (*stream)(const void* from, uint8_t* buf, uint16_t cap, FrameSink sink, void* context);
+  const void* from;
+};
+bool stream_fifo(const void* frame, uint8_t* buf, uint16_t cap, FrameSink sink, void* context);
+
 UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTarget& target,
-                          const HttpHeader* extra, uint8_t n_extra, const FrameExtent& frame,
+                          const HttpHeader* extra, uint8_t n_extra, const FrameSource& frame,
                           const UploadTimeouts& timeouts, uint8_t* buf, uint16_t cap);

@@ -28,7 +28,8 @@ struct FakeBoard {
   std::deque<uint32_t> randoms;  // when empty, a xorshift sequence
   bool camera_answers = true;
   bool dhcp_answers = true;
-  bool signing = false;
+  bool card = false;        // a card with the queue's label in the slot
+  bool restored = false;    // the reset left an unacknowledged frame in the FIFO
 
   // What the policy did.
   std::string log;
@@ -45,6 +46,11 @@ struct FakeBoard {
   std::vector<bool> triggers;           // per capture: a new frame (true) or a rescan
   std::vector<uint32_t> upload_starts;
   std::vector<uint32_t> upload_ends;
+  std::vector<uint32_t> uploaded;  // the counter each attempt sent
+  std::deque<uint32_t> kept;       // the card's queue: counters, oldest first
+  uint32_t in_fifo = 0;            // the counter of the frame in the FIFO
+  uint32_t lost = 0;
+  int frames_done = 0;
 
   uint32_t millis() { return now; }
   void kick_watchdog() {}
@@ -91,17 +97,34 @@ struct FakeBoard {
       frame->length = 48213;
       frame->fifo_length = 53248;
       frame->lead_in = 1;
-      if (signing) ++counter;
+      if (trigger) in_fifo = ++counter;
     }
     return err;
   }
-  bool frame_counter(uint32_t* c) {
-    *c = counter;
-    return signing;
+  uint32_t frame_counter() { return counter; }
+  bool restore_frame(FrameExtent* frame) {
+    if (!restored) return false;
+    *frame = FrameExtent{};
+    frame->length = 48213;
+    in_fifo = counter;
+    return true;
   }
   void slow_camera_bus() { ++slowdowns; }
   void report_camera_bus() {}
-  UploadResult upload(const FrameExtent&) {
+  UploadResult upload(const FrameExtent&) { return send(in_fifo); }
+  void frame_done() { ++frames_done; }
+  bool keep_frame(const FrameExtent&) {
+    if (!card) return false;
+    kept.push_back(in_fifo);
+    return true;
+  }
+  uint32_t frames_kept() { return card ? (uint32_t)kept.size() : 0; }
+  UploadResult upload_kept(uint32_t* c) { return send(*c = kept.front()); }
+  void kept_done(bool) { kept.pop_front(); }
+  void count_lost() { ++lost; }
+  uint32_t frames_lost() { return lost; }
+  UploadResult send(uint32_t c) {
+    uploaded.push_back(c);
     upload_starts.push_back(now);
     now += upload_ms;
     upload_ends.push_back(now);
@@ -114,9 +137,9 @@ struct FakeBoard {
   }
 };
 
-// 20 s between frames, retries from 1 s doubling up to 8 s, each frame tried for 30 s, the board
-// reset after 3 failed captures in a row.
-const PolicyConfig kConfig = {20000, {1000, 8000, 30000}, 3};
+// 20 s between frames, retries from 1 s doubling up to 8 s, the board reset after 3 failed
+// captures in a row.
+const PolicyConfig kConfig = {20000, {1000, 8000}, 3};
 
 typedef CameraPolicy<FakeBoard> Policy;
 
@@ -161,7 +184,6 @@ std::string first_frame_log(UploadResult answer) {
 
 TEST_CASE("policy: the first frame is captured at boot, uploaded and logged as the bench reads it") {
   FakeBoard board;
-  board.signing = true;
   board.counter = 41;
   Policy policy(board, kConfig);
   policy.boot();
@@ -199,7 +221,8 @@ TEST_CASE("policy: every signed status has its verdict: 2xx stored, the final re
     CAPTURE(status);
     const std::string log = first_frame_log(http(status));
     CHECK(log.find("upload attempt 1: HTTP " + std::to_string(status) +
-                   " in 300 ms, rejected: not retried\n") != std::string::npos);
+                   " in 300 ms, rejected: not retried, frame lost (1 since boot)\n") !=
+          std::string::npos);
     CHECK(count(log, "upload attempt") == 1);
   }
 }
@@ -234,14 +257,14 @@ TEST_CASE("policy: every upload error has its verdict") {
     CAPTURE(c.logged);
     const std::string log = first_frame_log(failed(c.error));
     const std::string head = std::string("frame 1: upload attempt 1: ") + c.logged + " in 300 ms, ";
-    CHECK(log.find(head + (c.retried ? "retry in " : "rejected: not retried\n")) !=
+    CHECK(log.find(head + (c.retried ? "retry in " : "rejected: not retried, frame lost")) !=
           std::string::npos);
     CHECK(count(log, "upload attempt") == (c.retried ? 2u : 1u));
     if (c.retried) CHECK(log.find("upload attempt 2: HTTP 201") != std::string::npos);
   }
 }
 
-TEST_CASE("policy: a frame lost in the FIFO slows the camera and is scanned again, same budget") {
+TEST_CASE("policy: a frame lost in the FIFO slows the camera and is scanned again") {
   FakeBoard board;
   board.uploads = {failed(UploadError::kFrameLost), failed(UploadError::kFrameLost)};
   Policy policy(board, kConfig);
@@ -250,25 +273,27 @@ TEST_CASE("policy: a frame lost in the FIFO slows the camera and is scanned agai
   CHECK(board.slowdowns == 2);
   // One new frame, then a rescan (no trigger) before each retry.
   CHECK(board.triggers == std::vector<bool>{true, false, false});
-  // The attempts go on counting: the rescan neither starts the frame over nor restarts its budget.
+  // The attempts go on counting: the rescan does not start the frame over.
   CHECK(numbers_after(board.log, "upload attempt ") == std::vector<uint32_t>{1, 2, 3});
   CHECK(count(board.log, "frame 1: captured") == 3);
+  CHECK(count(board.log, "frame 1: signed, counter") == 1);  // one frame, one counter
+  CHECK(board.uploaded == std::vector<uint32_t>{1, 1, 1});
   CHECK(board.log.find("frame 2") == std::string::npos);
 }
 
-TEST_CASE("policy: a rescan does not restart the retry budget") {
+TEST_CASE("policy: a rescan that finds the frame gone counts it lost and captures anew") {
   FakeBoard board;
-  for (int i = 0; i < 40; ++i) board.uploads.push_back(failed(UploadError::kFrameLost));
-  board.randoms = {0};  // the first delay as long as it gets; the rest from the sequence
+  board.uploads = {failed(UploadError::kFrameLost)};
+  board.captures = {CaptureError::kNone, CaptureError::kNoImage};  // the rescan finds no JPEG
   Policy policy(board, kConfig);
   policy.boot();
-  run(policy, board, 60000);
-  REQUIRE(count(board.log, "retry budget spent: frame dropped\n") >= 1);
-  // The first frame's last attempt still started within 30 s of its first.
-  const uint32_t first = board.upload_starts.front();
-  const size_t attempts = numbers_after(board.log, "frame 1: upload attempt ").size();
-  CHECK(board.upload_starts[attempts - 1] - first <= 30000);
-  CHECK(board.upload_starts[attempts - 1] - first > 30000 - 8000 - 400);
+  run(policy, board, 15000);
+  CHECK(board.triggers == std::vector<bool>{true, false, true});
+  CHECK(board.log.find("frame 1: capture failed: no JPEG in FIFO, frame lost (1 since boot)\n") !=
+        std::string::npos);
+  CHECK(board.lost == 1);
+  CHECK(board.uploaded == std::vector<uint32_t>{1, 2});
+  CHECK(count(board.log, ", stored\n") == 1);
 }
 
 TEST_CASE("policy: without a network address or a resolved host the frame is retried") {
@@ -289,18 +314,31 @@ TEST_CASE("policy: without a network address or a resolved host the frame is ret
 TEST_CASE("policy: while idle without a network, DHCP is tried again once a minute") {
   FakeBoard board;
   board.dhcp_answers = false;
-  const PolicyConfig config = {300000, {1000, 8000, 30000}, 3};  // 5 min between frames
+  const PolicyConfig config = {300000, {1000, 8000}, 3};  // 5 min between frames
+  board.uploads = {failed(UploadError::kConnect)};  // with an address, the first attempt fails
   Policy policy(board, config);
   policy.boot();
-  run(policy, board, 290000);
-  // The frame's attempts each tried DHCP and were dropped after the 30 s budget; from the last,
-  // a try each minute while idle.
-  REQUIRE(count(board.log, "frame 1: upload attempt") > 3);
-  CHECK(count(board.log, "no network address (DHCP)") == count(board.log, "upload attempt"));
-  CHECK(count(board.log, "retry budget spent: frame dropped") == 1);
-  const size_t from_frame = 1 + count(board.log, "upload attempt");  // boot, then each attempt
-  REQUIRE(board.network_tries.size() == from_frame + 4);  // 4 idle minutes before frame 2
-  for (size_t i = from_frame; i < board.network_tries.size(); ++i) {
+  board.dhcp_answers = true;
+  run(policy, board, 1000);
+  board.dhcp_answers = false;
+  board.lease = false;  // the lease is lost: the frame still waits for an upload
+  run(policy, board, 30000);
+  // Each attempt tries DHCP itself, so nothing else does while the frame waits.
+  const size_t attempts = count(board.log, "upload attempt");
+  REQUIRE(attempts > 3);
+  CHECK(board.network_tries.size() == attempts + 1);  // boot, then each attempt
+  board.log.clear();
+  board.uploads = {};
+  board.dhcp_answers = true;
+  run(policy, board, 10000);
+  REQUIRE(board.log.find(", stored\n") != std::string::npos);
+  // Idle without a network: DHCP once a minute until frame 2.
+  board.dhcp_answers = false;
+  board.lease = false;
+  const size_t from_idle = board.network_tries.size();
+  run(policy, board, 245000);
+  REQUIRE(board.network_tries.size() == from_idle + 4);
+  for (size_t i = from_idle + 1; i < board.network_tries.size(); ++i) {
     CAPTURE(i);
     const uint32_t gap = board.network_tries[i] - board.network_tries[i - 1];
     CHECK(gap >= 60000);
@@ -336,7 +374,7 @@ TEST_CASE("policy: retry delays are min(cap, base * 2^(n-1)) = d jittered into [
   }
 }
 
-TEST_CASE("policy: the retry budget bounds the attempts, then the frame is dropped") {
+TEST_CASE("policy: a frame is retried until the next capture is due, then lost without a card") {
   for (uint32_t random : {0u, 0xFFFFFFFFu}) {
     CAPTURE(random);
     FakeBoard board;
@@ -345,25 +383,83 @@ TEST_CASE("policy: the retry budget bounds the attempts, then the frame is dropp
     Policy policy(board, kConfig);
     policy.boot();
     run(policy, board, 39000);  // frame 1, and frame 2 due at 20 s while frame 1 still retries
-    const std::string dropped = ", retry budget spent: frame dropped\n";
-    REQUIRE(count(board.log, dropped) >= 1);
-    const size_t at = board.log.find(dropped);
+    const std::string lost =
+        "frame 1: not uploaded before the next capture, frame lost (1 since boot)\n";
+    REQUIRE(count(board.log, lost) == 1);
+    const size_t at = board.log.find(lost);
+    // Frame 1's attempts went on until frame 2 was due: the last one started within a delay of it.
     const size_t n = numbers_after(board.log.substr(0, at), "upload attempt ").size();
-    REQUIRE(board.upload_ends.size() >= n);
-    // After each attempt: retried while the retry would start within 30 s of the first attempt
-    // (the budget starts when the frame was captured), dropped after the first that would not.
-    const uint32_t first = board.capture_starts[0] + board.capture_ms;
-    for (size_t k = 1; k <= n; ++k) {
-      CAPTURE(k);
-      const uint32_t elapsed = board.upload_ends[k - 1] - first;
-      const uint32_t delay = backoff_delay_ms(kConfig.retry, (uint8_t)k, random);
-      CHECK((elapsed + delay <= 30000) == (k < n));
-    }
-    // Frame 2 is taken after frame 1 was dropped, as a new frame.
+    REQUIRE(n >= 4);
+    const uint32_t due = board.capture_starts[0] + 20000;
+    CHECK(board.upload_starts[n - 1] < due);
+    CHECK(board.upload_starts[n - 1] + board.upload_ms + 8000 >= due);
+    // The capture goes ahead on time, cutting the wait short, and frame 2 is a new frame.
+    CHECK(board.capture_starts[1] - board.capture_starts[0] <= 20000 + kStepMs);
+    CHECK(board.triggers == std::vector<bool>{true, true});
+    CHECK(board.lost == 1);
+    CHECK(board.frames_done == 1);  // the record of the lost frame is cleared
     CHECK(board.log.find("frame 2: captured") > at);
-    CHECK(board.triggers.size() == 2);
-    CHECK(board.triggers[1] == true);
   }
+}
+
+TEST_CASE("policy: with a card, an outage keeps every frame, and they go up oldest first") {
+  FakeBoard board;
+  board.card = true;
+  for (int i = 0; i < 40; ++i) board.uploads.push_back(failed(UploadError::kConnect));
+  board.randoms = std::deque<uint32_t>(200, 0);
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 4 * 20000 + 100);  // frames 1..5 captured, the link down all along
+  REQUIRE(board.uploads.size() < 40);
+  CHECK(count(board.log, ", kept on the card\n") == 4);
+  CHECK(board.kept == std::deque<uint32_t>{1, 2, 3, 4});
+  CHECK(board.lost == 0);
+  board.uploads.clear();  // the link is back
+  run(policy, board, 15000);
+  // Oldest first, then the frame in the FIFO; every counter once, in order.
+  std::vector<uint32_t> stored;
+  for (size_t i = 0; i < board.uploaded.size(); ++i) {
+    if (i >= board.uploaded.size() - 5) stored.push_back(board.uploaded[i]);
+  }
+  CHECK(stored == std::vector<uint32_t>{1, 2, 3, 4, 5});
+  CHECK(board.kept.empty());
+  CHECK(count(board.log, "kept frame, counter 1: upload attempt") >= 1);
+  CHECK(board.log.find("kept frame, counter 4: upload attempt 1: HTTP 201 in 300 ms, stored\n") !=
+        std::string::npos);
+  // No counter is ever sent after a higher one (the service would refuse it as stale).
+  for (size_t i = 1; i < board.uploaded.size(); ++i) CHECK(board.uploaded[i] >= board.uploaded[i - 1]);
+}
+
+TEST_CASE("policy: a kept frame the service refuses for good is given up and counted lost") {
+  FakeBoard board;
+  board.card = true;
+  board.kept = {7, 8};
+  board.counter = 8;
+  board.uploads = {http(403)};
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 5000);
+  CHECK(board.log.find("kept frame, counter 7: upload attempt 1: HTTP 403 in 300 ms, rejected: not "
+                       "retried, frame lost (1 since boot)\n") != std::string::npos);
+  CHECK(board.uploaded.front() == 7);
+  CHECK(board.uploaded[1] == 8);
+  CHECK(board.kept.empty());
+}
+
+TEST_CASE("policy: a frame the reset left in the FIFO is sent before the camera is set up") {
+  FakeBoard board;
+  board.restored = true;
+  board.counter = 12;
+  Policy policy(board, kConfig);
+  policy.boot();
+  CHECK(board.camera_bring_ups == 0);  // its CPLD reset might clear the FIFO
+  run(policy, board, 5000);
+  CHECK(board.uploaded == std::vector<uint32_t>{12});
+  CHECK(board.capture_starts.empty());  // the next capture an interval later
+  run(policy, board, 16000);
+  REQUIRE(board.capture_starts.size() == 1);
+  CHECK(board.camera_bring_ups == 1);
+  CHECK(board.uploaded == std::vector<uint32_t>{12, 13});
 }
 
 TEST_CASE("policy: capture failures are retried with backoff, and the board resets after 3") {
@@ -428,24 +524,29 @@ TEST_CASE("policy: frames are captured at each interval and keep the cadence") {
 
 TEST_CASE("policy: after retries longer than an interval, one frame at once, then the cadence") {
   FakeBoard board;
-  // 503 for the whole 30 s budget: frame 1 ends about 30 s in, a whole interval late.
-  for (int i = 0; i < 9; ++i) board.uploads.push_back(http(503));
+  // Capture failures for longer than an interval: the frame comes a whole interval late.
+  board.captures = {CaptureError::kTimeout, CaptureError::kTimeout};
+  board.capture_ms = 2500;  // each attempt waits for the capture-done flag
   board.randoms = std::deque<uint32_t>(20, 0xFFFFFFFF);
-  const PolicyConfig config = {20000, {1000, 8000, 60000}, 3};
+  const PolicyConfig config = {20000, {25000, 30000}, 3};
   Policy policy(board, config);
   policy.boot();
   run(policy, board, 120000);
-  REQUIRE(board.capture_starts.size() >= 3);
+  REQUIRE(board.capture_starts.size() >= 4);  // two failed attempts, frame 1, frame 2
   // No burst: never two captures closer than the time an upload takes, ...
   for (size_t i = 1; i < board.capture_starts.size(); ++i) {
     CAPTURE(i);
     CHECK(board.capture_starts[i] - board.capture_starts[i - 1] >= 5000);
   }
-  // ... and after the late frame, the next a whole interval later.
-  const uint32_t late = board.capture_starts[1];
+  // ... frame 1 is kept and uploaded, not given up for the capture that came due meanwhile, ...
+  const uint32_t late = board.capture_starts[2];
   CHECK(late - board.capture_starts[0] > 40000);
-  CHECK(board.capture_starts[2] - late >= 20000);
-  CHECK(board.capture_starts[2] - late <= 20000 + kStepMs);
+  CHECK(board.log.find("frame 1: upload attempt 1: HTTP 201 in 300 ms, stored\n") !=
+        std::string::npos);
+  CHECK(board.lost == 0);
+  // ... and the next frame a whole interval after it.
+  CHECK(board.capture_starts[3] - late >= 20000);
+  CHECK(board.capture_starts[3] - late <= 20000 + board.capture_ms + kStepMs);
 }
 
 TEST_CASE("policy: across the millis() wrap, no burst of frames and no wait that never ends") {
