@@ -25,5 +25,6 @@ def test_avr_build_signs_like_python():
     body = bytes((0x5A + i) & 0xFF for i in range(16384))
     digest = hashlib.sha256(body).hexdigest()
     assert results["digest"] == digest
-    message = upload.string_to_sign("POST", "/frames", "garden-cam-01", 123456, 65000, digest)
+    message = upload.string_to_sign("POST", "/frames", "garden-cam-01", 123456, 86400, 65000,
+                                   digest)
     assert results["signature"] == upload.sign(bytes(range(1, 33)), message)

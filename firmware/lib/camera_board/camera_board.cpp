@@ -189,7 +189,7 @@ void CameraBoard::sign_frame(const FrameExtent& frame,
                              const uint8_t digest[auth::Sha256::kDigestSize]) {
   counter_ = auth::FrameCounter(kCounterEeprom).next();
   auth::sign_request(signature_, cfg_.secret_P, cfg_.secret_length, auth::kSignedMethod_P, auth::kSignedPath_P,
-                     cfg_.camera_id_P, counter_, frame.length, digest);
+                     cfg_.camera_id_P, counter_, 0 /* TODO(lead): age */, frame.length, digest);
 }
 
 bool CameraBoard::resolve_host(uint8_t ip[4]) {
@@ -281,7 +281,7 @@ __attribute__((noinline)) UploadResult CameraBoard::send(const FrameExtent& fram
   const uint8_t n_extra = cfg_.secret_length ? 1 : 0;
   if (n_extra) {
     auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P,
-                              counter_, signature_);
+                              counter_, 0 /* TODO(lead): age */, signature_);
   }
   return upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
                       n_extra ? &credential : nullptr, n_extra, frame, cfg_.upload, buf_.data,

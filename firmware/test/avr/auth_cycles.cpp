@@ -87,7 +87,8 @@ int main() {
 
   uint8_t signature[32];
   start();
-  auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 65000, digest);
+  auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 86400, 65000,
+                     digest);
   report("sign_request", 0, stop());
 
   start();
