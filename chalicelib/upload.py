@@ -60,7 +60,8 @@ def receive(
                         body_sha256, new_key)
         return claimed.key, claimed.write
 
-    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for)
+    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for,
+                          age=credential.age)
     if claimed.write:
         metrics.record_frame_stored(facts["camera"], facts["key"])
     return facts, 201 if claimed.fresh else 200
