@@ -24,7 +24,7 @@ def run_on_avr() -> dict[str, str]:
     """The lines firmware/test/avr/auth_cycles.cpp prints on the simulated AVR, {name: rest}."""
     from simboard import sketch
 
-    text = sketch.run_program([PROGRAM], [LIB, LIB.parent / "pgm"])
+    text = sketch.run_program([PROGRAM], [LIB, LIB.parent / "pgm", LIB.parent / "http"])
     return dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
 
 

@@ -1,8 +1,12 @@
-"""Takes one uploaded body to one stored frame: size check, repair, name, hash, put."""
+"""Takes one uploaded body to one stored frame: size check, repair, name, hash, put.
+
+A frame is named and dated by its capture: the service's clock when the request arrived minus the
+frame's age (seconds from capture to this attempt, signed by the camera; 0 for a frame just
+taken), so a frame a camera kept for days lands in its place among the others."""
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from chalicelib import jpeg
 from chalicelib.protocol import keys
@@ -21,26 +25,32 @@ def ingest(
     max_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     received: datetime | None = None,
     claim: Callable[[str], tuple[str, bool]] | None = None,
+    age: int = 0,
 ) -> dict:
-    """Repairs and stores body as a frame of camera; returns what the client is told (201).
+    """Repairs and stores body as a frame of camera captured age seconds before it was received
+    (now unless given); returns what the client is told (201).
 
     claim (signed uploads, chalicelib/upload.py) gets the new key once the body proved to be a JPEG
-    and returns (key to use, whether to write it): a retry of a stored frame names the first key.
+    and returns (key to use, whether to write it): a retry of a stored frame names the first key,
+    and so the capture time its first attempt gave.
     """
     if len(body) > max_bytes:
         raise FrameTooLarge(f"the frame is {len(body)} bytes; the limit is {max_bytes}")
     image = jpeg.repair(body)
     received = received or datetime.now(UTC)
-    key, write = keys.frame_key(camera, received), True
+    captured = received - timedelta(seconds=age)
+    key, write = keys.frame_key(camera, captured), True
     if claim is not None:
         key, write = claim(key)
-        received = keys.parse_key(key).time  # a retry reports the first attempt's time
+        captured = keys.parse_key(key).time
     digest = hashlib.sha256()
     for part in image.parts:
         digest.update(part)
     facts = {
         "camera": camera,
+        "captured": keys.iso(captured),
         "received": keys.iso(received),
+        "age": age,
         "bytes": image.size,
         "width": image.width,
         "height": image.height,

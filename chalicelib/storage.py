@@ -2,13 +2,13 @@
 here, and any S3 failure becomes the protocol's StorageUnavailable (aws.unavailable)."""
 
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib import aws
 from chalicelib.parts import PartsReader
-from chalicelib.protocol import claims
 
 MISSING = ("NoSuchKey", "404", "NotFound")
 ALREADY_THERE = ("PreconditionFailed", "412", "ConditionalRequestConflict")
@@ -21,12 +21,17 @@ def make_client() -> Any:
 
 
 # A claim is created with If-None-Match: * so two racing writers cannot both win on S3 (servers
-# that ignore the condition, like rclone, still get the sequential-retry guarantee). The header is
-# added through botocore's event hooks, not put_object's IfNoneMatch parameter: botocore only
-# learned that parameter in 2024, the SDK bundled with the Lambda runtime may be older, and an
-# unknown parameter would turn every upload into a 503.
+# that ignore the condition, like rclone, still get the sequential-retry guarantee); its stored
+# mark then overwrites it (claims.py), so the condition goes on the create alone: _CREATING names
+# the key create() is writing. The header is added through botocore's event hooks, not
+# put_object's IfNoneMatch parameter: botocore only learned that parameter in 2024, the SDK
+# bundled with the Lambda runtime may be older, and an unknown parameter would turn every upload
+# into a 503.
+_CREATING: ContextVar[str | None] = ContextVar("creating", default=None)
+
+
 def _mark_create_only(params, context, **_) -> None:
-    if str(params.get("Key", "")).startswith(claims.PREFIX):
+    if params.get("Key") is not None and params.get("Key") == _CREATING.get():
         context["create_only"] = True
 
 
@@ -82,16 +87,27 @@ class FrameStore:
     def create(self, key: str, body: bytes) -> bool:
         """Writes a claim unless it exists; False if a server that honours If-None-Match said it
         does."""
+        creating = _CREATING.set(key)  # create-only: the hooks above add If-None-Match: *
         with aws.unavailable("claim the counter"):
             try:
-                self.client.put_object(
-                    Bucket=self.bucket, Key=key, Body=body, ContentType="application/json"
-                )  # create-only: the hooks above add If-None-Match: *
+                self._put_claim(key, body)
             except ClientError as err:
                 if aws.error_code(err) in ALREADY_THERE:
                     return False
                 raise
+            finally:
+                _CREATING.reset(creating)
         return True
+
+    def replace(self, key: str, body: bytes) -> None:
+        """Overwrites a claim (with its stored mark)."""
+        with aws.unavailable("mark the claim"):
+            self._put_claim(key, body)
+
+    def _put_claim(self, key: str, body: bytes) -> None:
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=body, ContentType="application/json"
+        )
 
     def first_key(self, prefix: str, start_after: str) -> str | None:
         """The first key under prefix after start_after, or None: one LIST of one key."""

@@ -17,9 +17,11 @@ from chalicelib.storage import FrameStore
 
 @dataclass(frozen=True)
 class Claim:
+    name: str  # the claim object
     key: str  # where the frame lives (or must be written)
     fresh: bool  # True: this request made the claim; False: a retry of an earlier request
     write: bool  # whether to write the frame: fresh, or a retry completing a crashed write
+    marked: bool  # whether the claim already says its frame was stored
 
 
 def claim(
@@ -32,11 +34,18 @@ def claim(
     )
     if claims.is_new(counter, name, lowest):
         if store.create(name, claims.claim_body(new_key, sha256)):
-            return Claim(new_key, fresh=True, write=True)
+            return Claim(name, new_key, fresh=True, write=True, marked=False)
         # lost a race to another request with this counter: read its claim
-    key = claims.claimed_key(counter, sha256, store.read(name))
-    return Claim(key, fresh=False, write=claims.write_again(counter, key, new_key,
-                                                             store.exists(key)))
+    found = claims.claimed(counter, sha256, store.read(name))
+    write = claims.write_again(counter, found, store.exists(found.key))
+    return Claim(name, found.key, fresh=False, write=write, marked=found.stored)
+
+
+def mark_stored(store: FrameStore, claimed: Claim, sha256: str) -> None:
+    """Marks the claim once its frame is stored (claims.py): from now on a missing frame was
+    deleted on purpose."""
+    if not claimed.marked:
+        store.replace(claimed.name, claims.claim_body(claimed.key, sha256, stored=True))
 
 
 def receive(
@@ -47,7 +56,8 @@ def receive(
     Every frame written, a retry's that completes one included, logs the FramesStored metric.
 
     Raises auth errors (401/403) before anything is written, ingest errors (413/422) before the
-    counter is claimed, and StorageUnavailable (503) when S3 fails; a retry after a 503 is safe.
+    counter is claimed, and StorageUnavailable (503) when S3 fails; a retry after a 503 is safe
+    (it writes the frame if it is missing, and marks the claim).
     """
     credential = upload.parse_authorization(authorization)
     secret = keys.camera_secret(credential.camera)
@@ -60,7 +70,9 @@ def receive(
                         body_sha256, new_key)
         return claimed.key, claimed.write
 
-    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for)
+    facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for,
+                          age=credential.age)
+    mark_stored(store, claimed, body_sha256)
     if claimed.write:
         metrics.record_frame_stored(facts["camera"], facts["key"])
     return facts, 201 if claimed.fresh else 200

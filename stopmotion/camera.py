@@ -146,8 +146,10 @@ def sign_as_camera(
     secrets_file: Path,
     secret_hex: str | None = None,
     counter: int | None = None,
+    age: int = 0,
 ) -> str | None:
-    """The Authorization value for a post by camera, or None when no secret is known for it.
+    """The Authorization value for a post by camera of a frame captured age seconds ago, or None
+    when no secret is known for it.
 
     The secret comes from camera_secret; the counter, unless given, from counters.json beside the
     secrets file (per camera and secret, so a rotated secret counts from 1).
@@ -159,7 +161,7 @@ def sign_as_camera(
         counter = next_counter(
             secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}"
         )
-    return upload.authorization(secret, camera, counter, body)
+    return upload.authorization(secret, camera, counter, body, age=age)
 
 
 def ensure_local(path: Path, camera: str = DEMO_CAMERA) -> tuple[bytes, str]:

@@ -110,6 +110,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="how to reach the running `make run` (default: var/stack.json)")
     parser.add_argument("--secret", metavar="HEX", help="sign with this secret (64 hex digits)")
     parser.add_argument("--counter", type=int, help="the freshness counter (default: the next one)")
+    parser.add_argument("--age", type=int, default=0, metavar="SECONDS",
+                        help="how long ago the frame was captured, as a camera that kept it "
+                        "sends it (default 0); the service dates the frame by it")
     parser.set_defaults(func=main)
 
 
@@ -120,6 +123,9 @@ def main(args: argparse.Namespace) -> int:
         sys.exit(f"post: {error}")
     if args.pad < 0:
         sys.exit("post: --pad must not be negative")
+    if not 0 <= args.age <= upload.MAX_AGE_S:
+        sys.exit(f"post: --age must be 0 to {upload.MAX_AGE_S} seconds "
+                 f"({upload.MAX_AGE_S // 86400} days)")
     if args.url is None:  # to the running local stack, as its demo camera
         stack = localstack.running_stack(args.stack_file)
         if stack is None:
@@ -134,7 +140,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         secret = camera_secrets.camera_secret(args.camera, args.secrets_file, args.secret)
         authorization = camera_secrets.sign_as_camera(
-            args.camera, body, args.secrets_file, args.secret, args.counter)
+            args.camera, body, args.secrets_file, args.secret, args.counter, args.age)
         if authorization is None:
             print(f"post: no secret for camera {args.camera!r} in {args.secrets_file}: sending "
                   "unsigned (`stopmotion camera add` makes one)", file=sys.stderr)

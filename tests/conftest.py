@@ -47,10 +47,10 @@ class SignedCameras:
         return bytes.fromhex(self.store.load()["cameras"][camera])
 
     def authorization(self, camera: str, body: bytes, counter: int | None = None,
-                      path: str = upload.ROUTE, method: str = upload.METHOD) -> str:
+                      path: str = upload.ROUTE, method: str = upload.METHOD, age: int = 0) -> str:
         if counter is None:
             counter = self.counters[camera] = self.counters.get(camera, 0) + 1
-        return upload.authorization(self.secret(camera), camera, counter, body, path, method)
+        return upload.authorization(self.secret(camera), camera, counter, body, path, method, age)
 
     def viewer(self) -> dict[str, str]:
         """Headers that carry the viewer token."""
@@ -83,15 +83,17 @@ def camera_post(
     timeout: float = 30.0,
     counter: int | None = None,
     sign: bool = True,
+    age: int = 0,
 ) -> tuple[int, dict[str, str], bytes]:
     """POSTs body exactly as the firmware does (upload.request_head): raw HTTP/1.1,
-    Content-Length, Connection: close, signed for camera (next counter unless given) when the
-    stack is known and camera is not None. Returns (status, headers with lower-case names, body)."""
+    Content-Length, Connection: close, signed for camera (next counter unless given; captured age
+    seconds ago) when the stack is known and camera is not None. Returns (status, headers with
+    lower-case names, body)."""
     host, port = api_url.removeprefix("http://").split(":")
     authorization = None
     if camera is not None and sign and api_url in _CAMERAS:
         signer, route = _CAMERAS[api_url], path.split("?")[0]
-        authorization = signer.authorization(camera, body, counter, route)
+        authorization = signer.authorization(camera, body, counter, route, age=age)
     head = upload.request_head(host, path, len(body), authorization,
                                upload.USER_AGENT_PREFIX + "test", content_type)
     request = head + body

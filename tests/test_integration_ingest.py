@@ -6,11 +6,13 @@ import os
 import signal
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from chalicelib import aws
+from chalicelib.protocol import answer, keys
 from simboard.frames import blocks_jpeg, noise_jpeg
 from stopmotion.localstack import LocalStack
 from tests.conftest import camera_post, cameras_for
@@ -95,6 +97,29 @@ def test_posted_frames_are_listed(local_stack):
     with urllib.request.urlopen(urllib.request.Request(
             f"{local_stack.api_url}/frames/latest?camera=integ-list", headers=viewer)) as resp:
         assert json.load(resp)["frames"][0]["key"] == keys[-1]
+
+
+def test_a_late_frame_is_listed_in_its_place_by_capture_time(local_stack):
+    """The frame posted second waited two days on the camera (its upload says Age=172800): it
+    is named and listed by its capture, before the frame posted first, and the signed answer
+    still says when it arrived."""
+    cameras = cameras_for(local_stack)
+    first = json.loads(camera_post(local_stack.api_url, GOOD, camera="integ-late")[2])
+    status, headers, payload = camera_post(local_stack.api_url, noise_jpeg(64, 48),
+                                           camera="integ-late", age=2 * 86400)
+    late = json.loads(payload)
+    assert status == 201, late
+    received, captured = (keys.parse_time(late[name], name) for name in ("received", "captured"))
+    assert (late["age"], received - captured) == (2 * 86400, timedelta(days=2))
+    assert keys.parse_key(late["key"]).time == captured
+    signed = answer.verify_answer(cameras.secret("integ-late"), "integ-late",
+                                  headers[answer.HEADER.lower()])
+    assert abs(signed.received - received) < timedelta(seconds=5)  # arrival, not capture
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{local_stack.api_url}/frames?camera=integ-late", headers=cameras.viewer())) as got:
+        listing = json.load(got)["frames"]
+    assert [frame["key"] for frame in listing] == [late["key"], first["key"]]
+    assert listing[0]["time"] == late["captured"]
 
 
 def test_storage_down_gives_503_and_stores_nothing(tmp_path):

@@ -30,11 +30,6 @@ NAME = claims.claim_key("cam", "k1", 7)
 EARLIER = keys.frame_key("cam", T0, "0001")
 
 
-def later(minutes: float) -> str:
-    """The key a retry made `minutes` after EARLIER's claim would have got."""
-    return keys.frame_key("cam", T0 + timedelta(minutes=minutes), "0002")
-
-
 # Every claim rule, as a row: what storage returned -> what the request gets.
 IS_NEW = [  # lowest claim at or above the counter -> new counter (create) or claimed (read)
     ("fresh: no claim at or above", None, True),
@@ -42,8 +37,12 @@ IS_NEW = [  # lowest claim at or above the counter -> new counter (create) or cl
     ("stale: only a higher counter is claimed", claims.claim_key("cam", "k1", 8), Stale),
     ("stale: numbers, not text (10 > 9)", claims.claim_key("cam", "k1", 10), Stale),
 ]
-CLAIMED_KEY = [  # the claim's bytes -> the frame key a retry of this body gets
-    ("retry: same body", claims.claim_body(EARLIER, "aa"), EARLIER),
+CLAIMED = [  # the claim's bytes -> what a retry of this body gets: its key, and the stored mark
+    ("retry: same body", claims.claim_body(EARLIER, "aa"), claims.Claimed(EARLIER, False)),
+    ("retry of a stored frame: the mark is read", claims.claim_body(EARLIER, "aa", stored=True),
+     claims.Claimed(EARLIER, True)),
+    ("damaged: a mark that is not true or false",
+     b'{"key": "' + EARLIER.encode() + b'", "sha256": "aa", "stored": "yes"}', Replayed),
     ("replayed: another body", claims.claim_body(EARLIER, "bb"), Replayed),
     ("replayed: the claim went away after the LIST", None, Replayed),
     ("damaged: not JSON", b"not json", Replayed),
@@ -51,11 +50,11 @@ CLAIMED_KEY = [  # the claim's bytes -> the frame key a retry of this body gets
     ("damaged: key not text", b'{"key": 5, "sha256": "aa"}', Replayed),
     ("damaged: key not a frame", b'{"key": "../x", "sha256": "aa"}', Replayed),
 ]
-WRITE_AGAIN = [  # (frame there?, minutes since the claim) -> write the frame again?
-    ("retry of a stored frame writes nothing", True, 600, False),
-    ("crash between claim and frame: the retry writes it", False, 1, True),
-    ("on the horizon: still a retry", False, claims.RETRY_HORIZON.total_seconds() / 60, True),
-    ("missing past the horizon: deleted, not restored", False, 36, Replayed),
+WRITE_AGAIN = [  # (claim marked stored?, frame there?) -> write the frame again?
+    ("retry of a stored frame writes nothing", True, True, False),
+    ("frame there, claim not yet marked (a crash before the mark): nothing", False, True, False),
+    ("crash between claim and frame: the retry writes it, however late", False, False, True),
+    ("missing with the stored mark: deleted, not restored", True, False, Replayed),
 ]
 
 
@@ -71,15 +70,16 @@ def test_the_listing_tells_a_new_counter_from_a_claimed_or_stale_one(case, lowes
     assert outcome(claims.is_new, 7, NAME, lowest) == expected
 
 
-@pytest.mark.parametrize("case, body, expected", CLAIMED_KEY, ids=[r[0] for r in CLAIMED_KEY])
+@pytest.mark.parametrize("case, body, expected", CLAIMED, ids=[r[0] for r in CLAIMED])
 def test_an_earlier_claim_answers_only_a_retry_of_the_same_body(case, body, expected):
-    assert outcome(claims.claimed_key, 7, "aa", body) == expected
+    assert outcome(claims.claimed, 7, "aa", body) == expected
 
 
-@pytest.mark.parametrize("case, exists, minutes, expected", WRITE_AGAIN,
+@pytest.mark.parametrize("case, stored, exists, expected", WRITE_AGAIN,
                          ids=[row[0] for row in WRITE_AGAIN])
-def test_a_retry_writes_a_missing_frame_only_within_the_horizon(case, exists, minutes, expected):
-    assert outcome(claims.write_again, 7, EARLIER, later(minutes), exists) == expected
+def test_a_retry_writes_a_missing_frame_only_when_it_was_never_stored(case, stored, exists,
+                                                                      expected):
+    assert outcome(claims.write_again, 7, claims.Claimed(EARLIER, stored), exists) == expected
 
 
 def test_the_listing_of_claims_starts_just_below_the_counter():

@@ -9,7 +9,7 @@ from chalice.test import Client
 
 import app
 from chalicelib import ingest, jpeg
-from chalicelib.protocol import upload
+from chalicelib.protocol import keys, upload
 from chalicelib.storage import FrameStore
 from simboard.frames import blocks_jpeg
 from stopmotion.localstack import free_port
@@ -66,9 +66,28 @@ def test_a_frame_is_stored_and_described(client, s3, local_stack, sample_frame):
     assert stored["ContentType"] == "image/jpeg"
     metadata = {name.lower(): value for name, value in stored["Metadata"].items()}  # rclone: Camera
     assert metadata == {
-        "camera": "routes-sample", "received": answer["received"], "bytes": str(len(sample_frame)),
-        "width": "320", "height": "240", "repairs": "", "sha256": answer["sha256"],
+        "camera": "routes-sample", "captured": answer["received"], "received": answer["received"],
+        "age": "0", "bytes": str(len(sample_frame)), "width": "320", "height": "240",
+        "repairs": "", "sha256": answer["sha256"],
     }
+
+
+def test_a_late_frame_is_named_and_kept_with_its_capture_time(client, s3, local_stack):
+    """A frame a camera kept 3 days: the key and the metadata say when it was captured, the
+    metadata when it arrived and how old it was."""
+    body = blocks_jpeg(32, 24, seed=11)
+    authorization = client.cameras.authorization("routes-late", body, age=3 * 86400)
+    response = client.http.post("/frames", body=body, headers={
+        "Content-Type": "image/jpeg", "Authorization": authorization})
+    assert response.status_code == 201, response.json_body
+    answer = response.json_body
+    received = datetime.fromisoformat(answer["received"])
+    assert datetime.fromisoformat(answer["captured"]) == received - timedelta(days=3)
+    assert answer["key"].startswith(keys.time_prefix("routes-late", received - timedelta(days=3)))
+    metadata = s3.head_object(Bucket=local_stack.bucket, Key=answer["key"])["Metadata"]
+    metadata = {name.lower(): value for name, value in metadata.items()}  # rclone: Captured
+    assert (metadata["captured"], metadata["received"], metadata["age"]) == (
+        answer["captured"], answer["received"], "259200")
 
 
 def test_repairs_are_reported_and_the_hash_is_of_the_stored_bytes(client, s3, local_stack):

@@ -5,11 +5,13 @@ import json
 import re
 import socket
 import threading
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from chalicelib.protocol import keys
 from simboard.proxy import FaultProxy
 from stopmotion import post
 from tests.conftest import cameras_for
@@ -124,6 +126,24 @@ def test_the_service_repairs_every_old_revision(
     assert bool(answer["repairs"]) == bool(flags)
     stored = local_stack.s3_client().get_object(Bucket=local_stack.bucket, Key=answer["key"])
     assert stored["Body"].read() == sample_frame
+
+
+def test_age_dates_the_frame_by_its_capture(
+    local_stack, sample_frame: bytes, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """--age sends a frame as a camera that kept it an hour: the service names it by capture."""
+    source = tmp_path / "frame.jpg"
+    source.write_bytes(sample_frame)
+    cameras_for(local_stack).secret("studio-age")
+    assert stopmotion_post(str(source), "--url", f"{local_stack.api_url}/frames", "--camera",
+                           "studio-age", "--secrets-file", str(local_stack.secrets_file),
+                           "--age", "3600") == 0
+    stored = json.loads(capsys.readouterr().out.partition("\r\n\r\n")[2])
+    received, captured = (keys.parse_time(stored[name], name) for name in ("received", "captured"))
+    assert received - captured == timedelta(hours=1) and stored["age"] == 3600
+    assert keys.parse_key(stored["key"]).time == captured
+    with pytest.raises(SystemExit, match="--age must be 0 to 34560000 seconds"):
+        stopmotion_post(str(source), "--url", f"{local_stack.api_url}/frames", "--age", "-1")
 
 
 def test_a_rejected_frame_exits_non_zero(local_stack, tmp_path: Path) -> None:

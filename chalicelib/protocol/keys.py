@@ -1,6 +1,8 @@
 """Frame object keys: frames/<camera>/<YYYY>/<MM>/<DD>/<YYYYMMDD>T<HHMMSS>.<mmm>Z-<hex>.jpg (UTC).
 
-Keys of one camera sort by time; the random suffix keeps two frames of one millisecond apart.
+The time is the frame's capture (the service's arrival time minus the age the camera signed), so
+keys of one camera sort by capture, a frame uploaded days late among the others; the random suffix
+keeps two frames of one millisecond apart.
 Camera and time are in the name, so listing needs no per-object request.
 """
 
@@ -28,7 +30,7 @@ class FrameName:
 
     key: str
     camera: str
-    time: datetime  # UTC, when the service received the frame
+    time: datetime  # UTC, when the frame was captured (arrival at the service minus its age)
 
 
 def camera_id(value: str, source: str) -> str:
@@ -51,10 +53,10 @@ def time_prefix(camera: str, time: datetime) -> str:
     return f"{camera_prefix(camera)}{year}/{day}/{year}{stamp}"
 
 
-def frame_key(camera: str, received: datetime, suffix: str | None = None) -> str:
-    """The key of a frame of this camera received at this time; a new random suffix unless given
+def frame_key(camera: str, captured: datetime, suffix: str | None = None) -> str:
+    """The key of a frame of this camera captured at this time; a new random suffix unless given
     (hex digits)."""
-    return f"{time_prefix(camera, received)}-{suffix or secrets.token_hex(4)}.jpg"
+    return f"{time_prefix(camera, captured)}-{suffix or secrets.token_hex(4)}.jpg"
 
 
 def parse_key(key: str) -> FrameName | None:
@@ -96,7 +98,7 @@ def within(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> bool:
-    """Whether the frame is of camera and received in [since, until); None bounds are open."""
+    """Whether the frame is of camera and captured in [since, until); None bounds are open."""
     if camera and name.camera != camera:
         return False
     if since and name.time < since:
@@ -110,7 +112,7 @@ def select(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Iterator[tuple[FrameName, dict]]:
-    """The frames among key listing entries ({"Key": ..., in key order}) of camera received in
+    """The frames among key listing entries ({"Key": ..., in key order}) of camera captured in
     [since, until), with their entries; what is not a frame key is skipped. One camera's keys
     sort by time, so its listing is read no further than until."""
     for entry in entries:

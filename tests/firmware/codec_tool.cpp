@@ -7,7 +7,8 @@
 //   dhcp-parse XID MAC HEX          -> "ok type=T yiaddr=.. server=.. subnet=.. router=.. dns=..
 //                                       lease=.. t1=.. t2=.." or the error name
 //   post-head HOST PORT PATH USER_AGENT LENGTH AUTHORIZATION|-  -> hex of the upload's head
-//   string-to-sign METHOD PATH CAMERA COUNTER LENGTH SHA256_HEX  -> hex of the string to sign
+//   string-to-sign METHOD PATH CAMERA COUNTER AGE LENGTH SHA256_HEX -> hex of the string to sign
+//   authorization CAMERA COUNTER AGE SIGNATURE_HEX  -> the Authorization value
 //   signed-route                    -> "METHOD PATH" the camera signs its uploads for
 //   verdict STATUS                  -> "stored", "retry" or "reject": a signed status's meaning
 #include <dhcp_codec.h>
@@ -130,12 +131,25 @@ void append(void* text, const uint8_t* data, size_t n) {
 }
 
 int string_to_sign(char** argv) {
-  const auto sha = unhex(argv[5]);
+  const auto sha = unhex(argv[6]);
   if (sha.size() != 32) return 2;
   std::string text;
   auth::string_to_sign(append, &text, argv[0], argv[1], argv[2], strtoul(argv[3], nullptr, 0),
-                       strtoul(argv[4], nullptr, 0), sha.data());
+                       strtoul(argv[4], nullptr, 0), strtoul(argv[5], nullptr, 0), sha.data());
   print_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  return 0;
+}
+
+int authorization(char** argv) {
+  const auto signature = unhex(argv[3]);
+  if (signature.size() != 32) return 2;
+  char value[auth::kAuthorizationMax + 1];
+  if (!auth::authorization_value(value, sizeof value, argv[0], strtoul(argv[1], nullptr, 0),
+                                 strtoul(argv[2], nullptr, 0), signature.data())) {
+    printf("too-long\n");
+    return 1;
+  }
+  printf("%s\n", value);
   return 0;
 }
 
@@ -161,7 +175,8 @@ int main(int argc, char** argv) {
   static const Command kCommands[] = {{"dns-query", 2, dns_query}, {"dns-parse", 2, dns_parse},
                                       {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse},
                                       {"post-head", 6, post_head},
-                                      {"string-to-sign", 6, string_to_sign},
+                                      {"string-to-sign", 7, string_to_sign},
+                                      {"authorization", 4, authorization},
                                       {"signed-route", 0, signed_route},
                                       {"verdict", 1, verdict}};
   for (const Command& c : kCommands) {

@@ -1,6 +1,7 @@
 """The camera's side of the protocol, produced by the firmware's own code (built for the host,
 tests/firmware/codec_tool.cpp), against the service's protocol package (chalicelib/protocol):
-the upload's head, the string to sign, the route it signs, and the firmware version."""
+the upload's head, the string to sign and the Authorization (the frame's age among them), the
+route it signs, and the firmware version."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def tool(codec_tool, *args) -> bytes:
     return bytes.fromhex(out)
 
 
-SIGNED = upload.authorization(bytes(range(32)), "garden-01", 4242, b"\xff\xd8 frame \xff\xd9")
+SIGNED = upload.authorization(bytes(range(32)), "garden-01", 4242, b"\xff\xd8 frame \xff\xd9",
+                              age=86400)
+# Ages: just taken, a second, a day, the oldest the service takes, and the most 32 bits hold.
+AGES = [0, 1, 86_400, upload.MAX_AGE_S, 2**32 - 1]
 
 
 @pytest.mark.parametrize("host,port,path,length,credential", [
@@ -37,15 +41,29 @@ def test_the_firmwares_head_is_the_protocols(codec_tool, host, port, path, lengt
     assert firmware == upload.request_head(host_header, path, length, credential, user_agent)
 
 
+@pytest.mark.parametrize("age", AGES)
 @pytest.mark.parametrize("camera,counter,length", [
     ("cam-1", 0, 0), ("a" * 32, 2**32 - 1, 4_500_000), ("garden-01", 123456, 59377),
 ])
-def test_the_firmwares_string_to_sign_is_the_protocols(codec_tool, camera, counter, length):
+def test_the_firmwares_string_to_sign_is_the_protocols(codec_tool, camera, counter, age, length):
     body_sha256 = hashlib.sha256(camera.encode()).hexdigest()
     firmware = tool(codec_tool, "string-to-sign", upload.METHOD, upload.ROUTE, camera, counter,
-                    length, body_sha256)
-    assert firmware == upload.string_to_sign(upload.METHOD, upload.ROUTE, camera, counter, length,
-                                             body_sha256)
+                    age, length, body_sha256)
+    assert firmware == upload.string_to_sign(upload.METHOD, upload.ROUTE, camera, counter, age,
+                                             length, body_sha256)
+
+
+@pytest.mark.parametrize("age", AGES)
+@pytest.mark.parametrize("camera,counter", [("cam-1", 0), ("a" * 32, 2**32 - 1)])
+def test_the_firmwares_authorization_is_the_protocols(codec_tool, camera, counter, age):
+    """The same value, byte for byte, up to the longest (a 32-character id, 10-digit counter and
+    age), and for an age the service takes, the same credential back."""
+    signature = hashlib.sha256(f"{camera}{counter}{age}".encode()).hexdigest()
+    firmware = tool_text(codec_tool, "authorization", camera, counter, age, signature)
+    assert firmware == upload.credential_value(camera, counter, age, signature)
+    if age <= upload.MAX_AGE_S:
+        assert upload.parse_authorization(firmware) == upload.CameraCredential(
+            camera, counter, age, signature)
 
 
 def test_the_firmware_signs_the_protocols_route(codec_tool):

@@ -58,7 +58,7 @@ def seed_corpus(target: str, corpus: Path) -> None:
         ]
     else:
         seeds = [
-            b"SM1-HMAC-SHA256 Camera=cam-1, Counter=12, Signature=" + b"ab" * 32,
+            b"SM1-HMAC-SHA256 Camera=cam-1, Counter=12, Age=0, Signature=" + b"ab" * 32,
             b"Bearer viewer-token",
             b"Basic dmlld2VyOnZpZXdlci10b2tlbg==",
         ]

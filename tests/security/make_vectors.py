@@ -5,8 +5,8 @@ Every expected value comes from Python (hashlib, hmac, chalicelib.protocol.uploa
 Line formats ("-" stands for empty hex):
     sha256 <message hex> <digest hex>
     hmac   <key hex> <message hex> <mac hex>
-    sign   <key hex> <method> <path> <camera> <counter> <length> <body sha256 hex> <signature>
-    header <camera> <counter> <signature> <Authorization value (rest of the line)>
+    sign   <key hex> <method> <path> <camera> <counter> <age> <length> <body sha256 hex> <signature>
+    header <camera> <counter> <age> <signature> <Authorization value (rest of the line)>
 """
 
 import hashlib
@@ -36,26 +36,31 @@ def lines() -> list[str]:
             out.append(
                 f"hmac {hx(key)} {hx(message)} {hmac.new(key, message, hashlib.sha256).hexdigest()}"
             )
-    cases = [
-        ("POST", "/frames", "cam-1", 1, 0),
-        ("POST", "/frames", "a" * 32, 2**32 - 1, 4_500_000),
+    cases = [  # ages: just taken, a day, the service's limit, and the most the firmware can write
+        ("POST", "/frames", "cam-1", 1, 0, 0),
+        ("POST", "/frames", "a" * 32, 2**32 - 1, 2**32 - 1, 4_500_000),
+        ("POST", "/frames", "cam-day", 7, 86_400, 59_377),
+        ("POST", "/frames", "cam-oldest", 8, upload.MAX_AGE_S, 59_377),
     ]
     cases += [
-        ("POST", "/frames", f"cam-{i}", rng.randrange(2**32), rng.randrange(10**7))
+        ("POST", "/frames", f"cam-{i}", rng.randrange(2**32), rng.randrange(2**32),
+         rng.randrange(10**7))
         for i in range(20)
     ]
-    for method, path, camera, counter, length in cases:
+    for method, path, camera, counter, age, length in cases:
         key = rng.randbytes(32)
         body_sha = hashlib.sha256(rng.randbytes(64)).hexdigest()
-        message = upload.string_to_sign(method, path, camera, counter, length, body_sha)
+        message = upload.string_to_sign(method, path, camera, counter, age, length, body_sha)
         signature = upload.sign(key, message)
         out.append(
-            f"sign {key.hex()} {method} {path} {camera} {counter} {length} {body_sha} {signature}"
+            f"sign {key.hex()} {method} {path} {camera} {counter} {age} {length} {body_sha} "
+            f"{signature}"
         )
-        value = f"{upload.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
-        credential = upload.CameraCredential(camera, counter, signature)
-        assert upload.parse_authorization(value) == credential
-        out.append(f"header {camera} {counter} {signature} {value}")
+        value = upload.credential_value(camera, counter, age, signature)
+        if age <= upload.MAX_AGE_S:  # the service takes it back as it was written
+            credential = upload.CameraCredential(camera, counter, age, signature)
+            assert upload.parse_authorization(value) == credential
+        out.append(f"header {camera} {counter} {age} {signature} {value}")
     return out
 
 

@@ -12,20 +12,34 @@ SECRET = bytes(range(32))
 SIG = "0" * 64
 
 
-def header(camera="cam-1", counter="7", signature=SIG):
-    return f"SM1-HMAC-SHA256 Camera={camera}, Counter={counter}, Signature={signature}"
+def header(camera="cam-1", counter="7", signature=SIG, age="0"):
+    return f"SM1-HMAC-SHA256 Camera={camera}, Counter={counter}, Age={age}, Signature={signature}"
 
 
-def signed(body, camera="cam-1", counter=7, secret=SECRET, method="POST", path="/frames"):
+def signed(body, camera="cam-1", counter=7, secret=SECRET, method="POST", path="/frames", age=0):
     message = upload.string_to_sign(
-        method, path, camera, counter, len(body), hashlib.sha256(body).hexdigest()
+        method, path, camera, counter, age, len(body), hashlib.sha256(body).hexdigest()
     )
-    return upload.parse_authorization(header(camera, str(counter), upload.sign(secret, message)))
+    return upload.parse_authorization(
+        header(camera, str(counter), upload.sign(secret, message), str(age))
+    )
 
 
 def test_parse_well_formed():
-    cred = upload.parse_authorization(header(counter="4294967295"))
-    assert cred == upload.CameraCredential("cam-1", 4294967295, SIG)
+    cred = upload.parse_authorization(header(counter="4294967295", age="86400"))
+    assert cred == upload.CameraCredential("cam-1", 4294967295, 86400, SIG)
+
+
+def test_the_oldest_frame_taken_is_max_age():
+    """400 days is taken; a second more is refused, and the message says what to send."""
+    assert upload.parse_authorization(header(age=str(upload.MAX_AGE_S))).age == upload.MAX_AGE_S
+    with pytest.raises(errors.MalformedCredential, match="more than the 34560000 s"):
+        upload.parse_authorization(header(age=str(upload.MAX_AGE_S + 1)))
+
+
+def test_the_longest_credential_fits_the_header_limit():
+    longest = upload.credential_value("a" * 32, 2**32 - 1, 4294967295, SIG)
+    assert len(longest) == 167 <= upload.MAX_HEADER_CHARS
 
 
 @pytest.mark.parametrize(
@@ -37,6 +51,13 @@ def test_parse_well_formed():
         (header(counter="007"), errors.MalformedCredential),  # leading zeros: two spellings
         (header(counter="-1"), errors.MalformedCredential),
         (header(counter="12345678901"), errors.MalformedCredential),
+        (header(age="007"), errors.MalformedCredential),  # the age as strict as the counter
+        (header(age="-1"), errors.MalformedCredential),
+        (header(age="12345678901"), errors.MalformedCredential),
+        (header(age="4294967295"), errors.MalformedCredential),  # past MAX_AGE_S
+        (header(age=""), errors.MalformedCredential),
+        (header().replace(", Age=0", ""), errors.MalformedCredential),  # the old credential
+        (header().replace("Counter=7, Age=0", "Age=0, Counter=7"), errors.MalformedCredential),
         (header(camera="Cam"), errors.MalformedCredential),  # upper case
         (header(camera="../x"), errors.MalformedCredential),  # traversal
         (header(camera="a" * 33), errors.MalformedCredential),
@@ -57,8 +78,8 @@ def test_parse_rejects(value, error):
 
 
 def test_string_to_sign_layout():
-    message = upload.string_to_sign("POST", "/frames", "cam-1", 7, 3, "ab")
-    assert message == b"SM1\nPOST\n/frames\ncam-1\n7\n3\nab"
+    message = upload.string_to_sign("POST", "/frames", "cam-1", 7, 86400, 3, "ab")
+    assert message == b"SM1\nPOST\n/frames\ncam-1\n7\n86400\n3\nab"
 
 
 def test_sign_is_hmac_sha256():
@@ -93,12 +114,13 @@ def test_verify_rejects(change):
         upload.verify(cred, args["secret"], args["body"], args["path"], args["method"])
 
 
-def test_counter_and_camera_are_signed():
+def test_counter_age_and_camera_are_signed():
     body = b"x"
-    good = signed(body, counter=7)
+    good = signed(body, counter=7, age=60)
     for forged in (
-        upload.CameraCredential("cam-1", 8, good.signature),
-        upload.CameraCredential("cam-2", 7, good.signature),
+        upload.CameraCredential("cam-1", 8, 60, good.signature),
+        upload.CameraCredential("cam-2", 7, 60, good.signature),
+        upload.CameraCredential("cam-1", 7, 61, good.signature),  # a frame redated
     ):
         with pytest.raises(errors.Forbidden):
             upload.verify(forged, SECRET, body)

@@ -2,13 +2,14 @@
 and stale counters refused."""
 
 import itertools
+import json
 
 import pytest
 
 from chalicelib.protocol import errors
 from chalicelib.protocol.claims import claim_body, claim_key
 from chalicelib.storage import FrameStore
-from chalicelib.upload import claim
+from chalicelib.upload import claim, mark_stored
 
 _cameras = itertools.count()
 K1 = "frames/x/2026/01/01/20260101T000000.000Z-0001.jpg"
@@ -108,6 +109,21 @@ def test_a_second_create_of_a_claim_is_refused_but_frames_are_overwritten(honour
     s3.put_object(Bucket="frames", Key=K1, Body=b"first")
     s3.put_object(Bucket="frames", Key=K1, Body=b"second")
     assert s3.get_object(Bucket="frames", Key=K1)["Body"].read() == b"second"
+
+
+def test_the_stored_mark_overwrites_the_claim_where_creates_are_refused(honouring_s3):
+    """The claim is created once, but its stored mark overwrites it: If-None-Match goes on the
+    create alone, and a retry then reads the mark."""
+    s3 = honouring_s3()
+    store = FrameStore(s3, "frames")
+    mark_stored(store, claim(store, "marker", "k1", 1, "aa", K1), "aa")
+    name = claim_key("marker", "k1", 1)
+    assert json.loads(s3.get_object(Bucket="frames", Key=name)["Body"].read()) == {
+        "key": K1, "sha256": "aa", "stored": True}
+    assert not store.create(name, claim_body(K2, "aa"))  # still create-only for a new claim
+    s3.put_object(Bucket="frames", Key=K1, Body=b"frame")
+    again = claim(store, "marker", "k1", 1, "aa", K2)
+    assert (again.key, again.fresh, again.write, again.marked) == (K1, False, False, True)
 
 
 def race(honouring_s3, rival_sha256: str):

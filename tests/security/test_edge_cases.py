@@ -175,7 +175,7 @@ def test_a_camera_credential_on_a_read_is_forbidden(local_stack, cameras):
 
 @pytest.mark.parametrize("camera", ["../evil", "..%2Fevil", "a/../../b", "%2e%2e", "a b", "a\tb"])
 def test_traversal_in_the_signed_camera_id(local_stack, camera):
-    header = f"SM1-HMAC-SHA256 Camera={camera}, Counter=1, Signature={'0' * 64}"
+    header = f"SM1-HMAC-SHA256 Camera={camera}, Counter=1, Age=0, Signature={'0' * 64}"
     status, body = raw(local_stack, post_head(len(FRAME), f"Authorization: {header}"), FRAME)
     assert status == 401 and body["Code"] == "MalformedCredential", (status, body)
 

@@ -20,10 +20,12 @@ def test_vectors_file_is_what_the_script_writes():
 
 def test_avr_build_signs_like_python():
     text = sketch.run_program([FIRMWARE / "test" / "avr" / "auth_cycles.cpp"],
-                              [FIRMWARE / "lib" / "auth", FIRMWARE / "lib" / "pgm"])
+                              [FIRMWARE / "lib" / "auth", FIRMWARE / "lib" / "pgm",
+                               FIRMWARE / "lib" / "http"])
     results = dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
     body = bytes((0x5A + i) & 0xFF for i in range(16384))
     digest = hashlib.sha256(body).hexdigest()
     assert results["digest"] == digest
-    message = upload.string_to_sign("POST", "/frames", "garden-cam-01", 123456, 65000, digest)
+    message = upload.string_to_sign("POST", "/frames", "garden-cam-01", 123456, 86400, 65000,
+                                   digest)
     assert results["signature"] == upload.sign(bytes(range(1, 33)), message)

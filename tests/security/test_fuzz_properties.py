@@ -148,20 +148,22 @@ def test_camera_parser_raises_only_its_own_errors(text):
     except errors.AuthError:
         return
     assert keys.CAMERA_ID.fullmatch(credential.camera) and 0 <= credential.counter < 2**32
+    assert 0 <= credential.age <= upload.MAX_AGE_S
 
 
 ids = st.from_regex(keys.CAMERA_ID, fullmatch=True)
 counters = st.integers(0, 2**32 - 1)
+ages = st.integers(0, upload.MAX_AGE_S)
 
 
-@given(ids, counters, st.binary(min_size=32, max_size=32))
-def test_a_signed_header_round_trips_and_verifies(camera, counter, secret):
+@given(ids, counters, ages, st.binary(min_size=32, max_size=32))
+def test_a_signed_header_round_trips_and_verifies(camera, counter, age, secret):
     body = b"\xff\xd8" + secret + b"\xff\xd9"
     message = upload.string_to_sign(
-        "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
+        "POST", "/frames", camera, counter, age, len(body), hashlib.sha256(body).hexdigest()
     )
     signature = upload.sign(secret, message)
-    value = f"{upload.SCHEME} Camera={camera}, Counter={counter}, Signature={signature}"
+    value = upload.credential_value(camera, counter, age, signature)
     credential = upload.parse_authorization(value)
     assert upload.verify(credential, secret, body)
 
@@ -169,16 +171,17 @@ def test_a_signed_header_round_trips_and_verifies(camera, counter, secret):
 @given(
     ids,
     counters,
+    ages,
     st.text(alphabet="0123456789abcdef", min_size=64, max_size=64),
     st.binary(max_size=64),
 )
-def test_a_forged_signature_is_forbidden(camera, counter, signature, body):
-    credential = upload.CameraCredential(camera, counter, signature)
+def test_a_forged_signature_is_forbidden(camera, counter, age, signature, body):
+    credential = upload.CameraCredential(camera, counter, age, signature)
     secret = bytes(32)
     expected = upload.sign(
         secret,
         upload.string_to_sign(
-            "POST", "/frames", camera, counter, len(body), hashlib.sha256(body).hexdigest()
+            "POST", "/frames", camera, counter, age, len(body), hashlib.sha256(body).hexdigest()
         ),
     )
     assume(signature != expected)

@@ -107,19 +107,35 @@ def test_an_older_counter_is_stale(client, cameras, frames):
     assert len(frames("auth-stale")) == 2
 
 
-def test_a_crash_between_claim_and_frame_is_healed_by_the_retry(
+def claim_of(local_stack, cameras, camera, counter) -> dict:
+    """The claim object of camera's counter, as JSON."""
+    name = claims.claim_key(camera, secrets.key_id(cameras.secret(camera)), counter)
+    return json.loads(local_stack.s3_client().get_object(
+        Bucket=local_stack.bucket, Key=name)["Body"].read())
+
+
+def test_a_stored_frame_marks_its_claim(client, cameras, local_stack):
+    stored = post(client, FRAME, cameras.authorization("auth-marked", FRAME, counter=2)).json_body
+    assert claim_of(local_stack, cameras, "auth-marked", 2) == {
+        "key": stored["key"], "sha256": hashlib.sha256(FRAME).hexdigest(), "stored": True}
+
+
+def test_a_deleted_frame_with_its_stored_mark_is_not_restored(
     client, cameras, frames, local_stack
 ):
-    first = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1)).json_body
+    """The frame was stored and then deleted (by its owner or the retention rule), a moment ago:
+    a replay of its upload is refused and writes nothing, however soon it comes."""
+    first = post(client, FRAME, cameras.authorization("auth-deleted", FRAME, counter=4)).json_body
     local_stack.s3_client().delete_object(Bucket=local_stack.bucket, Key=first["key"])
-    again = post(client, FRAME, cameras.authorization("auth-heal", FRAME, counter=1))
-    assert again.status_code == 200 and again.json_body["key"] == first["key"]
-    assert frames("auth-heal") == [first["key"]]
+    response = post(client, FRAME, cameras.authorization("auth-deleted", FRAME, counter=4))
+    assert response.status_code == 403, response.json_body
+    assert response.json_body["Code"] == "Replayed" and "deleted" in response.json_body["Message"]
+    assert frames("auth-deleted") == []
 
 
 def claimed_earlier(local_stack, cameras, camera, body, counter, age):
-    """The claim an upload of body made `age` ago, as upload.receive makes it; returns the key.
-    The frame it named is not there: deleted since, or never written (a crash)."""
+    """The claim an upload of body, captured `age` ago, made before the service crashed (no frame
+    written, no stored mark), as upload.claim makes it; returns the key it names."""
     key = keys.frame_key(camera, datetime.now(UTC) - age)
     claim(
         FrameStore(local_stack.s3_client(), local_stack.bucket), camera,
@@ -128,25 +144,30 @@ def claimed_earlier(local_stack, cameras, camera, body, counter, age):
     return key
 
 
-def test_a_replay_does_not_restore_a_deleted_frame(client, cameras, frames, local_stack):
-    """The frame was stored past the camera's retry horizon and deleted since (by its owner or
-    the retention rule): a replay of its upload is refused and writes nothing."""
-    age = claims.RETRY_HORIZON + timedelta(minutes=1)
-    claimed_earlier(local_stack, cameras, "auth-deleted", FRAME, 4, age)
-    response = post(client, FRAME, cameras.authorization("auth-deleted", FRAME, counter=4))
-    assert response.status_code == 403, response.json_body
-    assert response.json_body["Code"] == "Replayed" and "deleted" in response.json_body["Message"]
-    assert frames("auth-deleted") == []
-
-
-def test_a_retry_within_the_horizon_completes_a_frame_the_crash_left_unwritten(
+def test_a_late_retry_completes_a_frame_the_crash_left_unwritten(
     client, cameras, frames, local_stack
 ):
-    age = claims.RETRY_HORIZON - timedelta(minutes=1)
-    key = claimed_earlier(local_stack, cameras, "auth-crashed", FRAME, 4, age)
-    response = post(client, FRAME, cameras.authorization("auth-crashed", FRAME, counter=4))
-    assert response.status_code == 200 and response.json_body["key"] == key
+    """The service crashed between claim and frame three days ago; the camera kept the frame on
+    its card and retries now: the frame is written under the claimed key and the claim marked."""
+    key = claimed_earlier(local_stack, cameras, "auth-crashed", FRAME, 4, timedelta(days=3))
+    authorization = cameras.authorization("auth-crashed", FRAME, counter=4, age=3 * 86400)
+    response = post(client, FRAME, authorization)
+    assert response.status_code == 200, response.json_body
+    assert response.json_body["key"] == key
     assert frames("auth-crashed") == [key]
+    assert claim_of(local_stack, cameras, "auth-crashed", 4)["stored"] is True
+
+
+def test_a_retry_marks_the_claim_of_a_frame_stored_before_a_crash(
+    client, cameras, frames, local_stack
+):
+    """The frame was written but the service crashed before the mark: the retry marks it, so a
+    later deletion is one on purpose."""
+    key = claimed_earlier(local_stack, cameras, "auth-unmarked", FRAME, 1, timedelta(minutes=1))
+    local_stack.s3_client().put_object(Bucket=local_stack.bucket, Key=key, Body=FRAME)
+    response = post(client, FRAME, cameras.authorization("auth-unmarked", FRAME, counter=1))
+    assert response.status_code == 200 and response.json_body["key"] == key
+    assert claim_of(local_stack, cameras, "auth-unmarked", 1)["stored"] is True
 
 
 def metric_keys(capsys, camera):

@@ -1,8 +1,9 @@
 #include "request_signer.h"
 
-#include <string.h>
-
 #include <pgm.h>
+#include <string.h>
+#include <text_buf.h>
+
 #include "hmac_sha256.h"
 
 namespace auth {
@@ -14,6 +15,7 @@ namespace {
 
 const char kScheme[] PROGMEM = "SM1-HMAC-SHA256 Camera=";
 const char kCounter[] PROGMEM = ", Counter=";
+const char kAge[] PROGMEM = ", Age=";
 const char kSignature[] PROGMEM = ", Signature=";
 
 void put(ByteSink sink, void *context, const char *text, size_t n) {
@@ -53,21 +55,9 @@ bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash
 
 }  // namespace
 
-uint8_t format_u32(char out[11], uint32_t value) {
-  char reversed[10];
-  uint8_t n = 0;
-  do {
-    reversed[n++] = char('0' + value % 10);
-    value /= 10;
-  } while (value != 0);
-  for (uint8_t i = 0; i < n; i++) out[i] = reversed[n - 1 - i];
-  out[n] = 0;
-  return n;
-}
-
 void string_to_sign(ByteSink sink, void *context, const char *method_P, const char *path_P,
-                    const char *camera_P, uint32_t counter, uint32_t content_length,
-                    const uint8_t body_sha256[Sha256::kDigestSize]) {
+                    const char *camera_P, uint32_t counter, uint32_t age_s,
+                    uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]) {
   const char newline = '\n';
   put(sink, context, "SM1\n", 4);
   put_P(sink, context, method_P);
@@ -77,6 +67,8 @@ void string_to_sign(ByteSink sink, void *context, const char *method_P, const ch
   put_P(sink, context, camera_P);
   put(sink, context, &newline, 1);
   put_u32(sink, context, counter);
+  put(sink, context, &newline, 1);
+  put_u32(sink, context, age_s);
   put(sink, context, &newline, 1);
   put_u32(sink, context, content_length);
   put(sink, context, &newline, 1);
@@ -88,22 +80,27 @@ void string_to_sign(ByteSink sink, void *context, const char *method_P, const ch
 
 void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
-                  uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]) {
+                  uint32_t age_s, uint32_t content_length,
+                  const uint8_t body_sha256[Sha256::kDigestSize]) {
   HmacSha256 mac;
   mac.begin(key_P, key_length);
-  string_to_sign(hmac_sink, &mac, method_P, path_P, camera_P, counter, content_length, body_sha256);
+  string_to_sign(hmac_sink, &mac, method_P, path_P, camera_P, counter, age_s, content_length,
+                 body_sha256);
   mac.finish(signature);
 }
 
 size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
-                           const uint8_t signature[Sha256::kDigestSize]) {
-  char digits[11];
-  format_u32(digits, counter);
+                           uint32_t age_s, const uint8_t signature[Sha256::kDigestSize]) {
+  char counter_digits[11], age_digits[11];
+  format_u32(counter_digits, counter);
+  format_u32(age_digits, age_s);
   size_t used = 0;
   if (cap == 0) return 0;
   out[0] = 0;
   bool ok = append(out, cap, &used, kScheme, true) && append(out, cap, &used, camera_P, true) &&
-            append(out, cap, &used, kCounter, true) && append(out, cap, &used, digits, false) &&
+            append(out, cap, &used, kCounter, true) &&
+            append(out, cap, &used, counter_digits, false) &&
+            append(out, cap, &used, kAge, true) && append(out, cap, &used, age_digits, false) &&
             append(out, cap, &used, kSignature, true) && used + kSignatureChars < cap;
   if (ok) {
     for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {

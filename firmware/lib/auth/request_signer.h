@@ -1,7 +1,11 @@
 // The camera's credential: the signature over the request and the Authorization value (the
 // service's side: chalicelib/auth.py; test_native/test_auth.cpp checks both agree).
-//   string to sign = "SM1\n" METHOD "\n" PATH "\n" ID "\n" COUNTER "\n" CONTENT_LENGTH "\n" hex(SHA256(body))
-//   Authorization: SM1-HMAC-SHA256 Camera=<id>, Counter=<decimal>, Signature=<64 lowercase hex>
+//   string to sign = "SM1\n" METHOD "\n" PATH "\n" ID "\n" COUNTER "\n" AGE "\n" CONTENT_LENGTH "\n"
+//                    hex(SHA256(body))
+//   Authorization: SM1-HMAC-SHA256 Camera=<id>, Counter=<decimal>, Age=<decimal>,
+//                  Signature=<64 lowercase hex>
+// AGE is the whole seconds from the frame's capture to this attempt: every attempt signs its own
+// (the counter and the body stay), and the service dates the frame by arrival minus age.
 // Strings whose names end in _P live in flash (PSTR/PROGMEM).
 #pragma once
 
@@ -14,7 +18,7 @@ namespace auth {
 
 const uint8_t kSignatureChars = 64;  // the signature as lowercase hex
 // The longest value authorization_value() writes, without its terminating NUL.
-const uint8_t kAuthorizationMax = 45 + 32 + 10 + kSignatureChars;  // 151
+const uint8_t kAuthorizationMax = 45 + 32 + 10 + 6 + 10 + kSignatureChars;  // 167
 
 // The route every upload is signed for, whatever prefix a proxy adds in front of it (the service's
 // chalicelib/protocol/upload.py METHOD and ROUTE; tests/firmware checks they agree). In flash.
@@ -26,19 +30,18 @@ typedef void (*ByteSink)(void *context, const uint8_t *data, size_t n);
 
 // Hands the string to sign to sink, in order, without ever holding it whole.
 void string_to_sign(ByteSink sink, void *context, const char *method_P, const char *path_P,
-                    const char *camera_P, uint32_t counter, uint32_t content_length,
-                    const uint8_t body_sha256[Sha256::kDigestSize]);
+                    const char *camera_P, uint32_t counter, uint32_t age_s,
+                    uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]);
 
 // Writes the 32-byte signature (the HMAC) into signature. Uses about 130 bytes of stack.
 void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
-                  uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]);
+                  uint32_t age_s, uint32_t content_length,
+                  const uint8_t body_sha256[Sha256::kDigestSize]);
 
 // Writes the Authorization header's value and a NUL into out; returns its length, 0 if cap is short.
 size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
-                           const uint8_t signature[Sha256::kDigestSize]);
+                           uint32_t age_s, const uint8_t signature[Sha256::kDigestSize]);
 
-// Decimal digits of value and a NUL into out (11 bytes); returns the number of digits.
-uint8_t format_u32(char out[11], uint32_t value);
 
 }  // namespace auth

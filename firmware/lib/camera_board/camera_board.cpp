@@ -11,6 +11,7 @@
 #include <http_status.h>
 #include <sccb.h>
 #include <spi_bus.h>
+#include <text_buf.h>
 #include <w5500.h>
 
 #include "board.h"
@@ -363,7 +364,7 @@ bool take_P(const char* text, uint16_t n, uint16_t* at, const char* s_P) {
 // Whether text[at..] is the decimal value followed by a comma; advances at past the digits.
 bool take_u32(const char* text, uint16_t n, uint16_t* at, uint32_t value) {
   char digits[11];
-  const uint8_t len = auth::format_u32(digits, value);
+  const uint8_t len = format_u32(digits, value);
   if (*at + len > n || memcmp(text + *at, digits, len) != 0) return false;
   *at += len;
   return *at < n && text[*at] == ',';
@@ -452,12 +453,11 @@ __attribute__((noinline)) UploadResult CameraBoard::send(uint32_t counter, uint3
   uint8_t ip[4];
   if (!resolve_host(ip)) return {UploadError::kNoHost, 0};
   const uint32_t age = clock() - captured;
-  (void)age;  // TODO(lead): signed once the signer takes it
   uint8_t signature[auth::Sha256::kDigestSize];
   auth::sign_request(signature, cfg_.secret_P, CameraConfig::kSecretBytes, auth::kSignedMethod_P,
-                     auth::kSignedPath_P, cfg_.camera_id_P, counter, body.length, digest);
+                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, body.length, digest);
   char authorization[auth::kAuthorizationMax + 1];
-  auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P, counter,
+  auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P, counter, age,
                             signature);
   const HttpHeader credential = {kAuthorization, authorization};
   const UploadResult r =

@@ -19,11 +19,19 @@ void TextBuf::put_P(const char* s) {
 }
 
 void TextBuf::put_u32(uint32_t v) {
-  char digits[10];
+  char digits[11];
+  format_u32(digits, v);
+  put(digits);
+}
+
+uint8_t format_u32(char out[11], uint32_t value) {
+  char reversed[10];
   uint8_t n = 0;
   do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) put(digits[--n]);
+    reversed[n++] = char('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  for (uint8_t i = 0; i < n; i++) out[i] = reversed[n - 1 - i];
+  out[n] = 0;
+  return n;
 }

@@ -2,6 +2,9 @@
 #pragma once
 #include <stdint.h>
 
+// Decimal digits of value and a NUL into out (11 bytes); returns the number of digits.
+uint8_t format_u32(char out[11], uint32_t value);
+
 class TextBuf {
  public:
   TextBuf(char* buf, uint16_t cap) : buf_(buf), cap_(cap), len_(0), ok_(true) {}

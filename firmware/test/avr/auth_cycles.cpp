@@ -10,6 +10,7 @@
 
 #include "request_signer.h"
 #include "sha256.h"
+#include "text_buf.h"
 
 static volatile uint16_t overflows;
 ISR(TIMER1_OVF_vect) { overflows++; }
@@ -24,7 +25,7 @@ static void put_text(const char *s) {
 }
 static void put_u32(uint32_t v) {
   char digits[11];
-  auth::format_u32(digits, v);
+  format_u32(digits, v);
   put_text(digits);
 }
 
@@ -87,7 +88,8 @@ int main() {
 
   uint8_t signature[32];
   start();
-  auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 65000, digest);
+  auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 86400, 65000,
+                     digest);
   report("sign_request", 0, stop());
 
   start();

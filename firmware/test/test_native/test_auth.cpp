@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <text_buf.h>
 
 #include <algorithm>
 #include <string>
@@ -109,23 +110,26 @@ void check_hmac(const std::vector<std::string>& f) {
 }
 
 void check_sign(const std::vector<std::string>& f) {
-  const std::vector<uint8_t> key = unhex(f[1]), body_sha = unhex(f[7]);
+  const std::vector<uint8_t> key = unhex(f[1]), body_sha = unhex(f[8]);
   uint8_t signature[32];
   auth::sign_request(signature, key.data(), uint8_t(key.size()), f[2].c_str(), f[3].c_str(),
                      f[4].c_str(), uint32_t(strtoul(f[5].c_str(), 0, 10)),
-                     uint32_t(strtoul(f[6].c_str(), 0, 10)), body_sha.data());
-  CHECK(hex(signature, 32) == f[8]);
+                     uint32_t(strtoul(f[6].c_str(), 0, 10)),
+                     uint32_t(strtoul(f[7].c_str(), 0, 10)), body_sha.data());
+  CHECK(hex(signature, 32) == f[9]);
 }
 
 void check_header(const std::vector<std::string>& f) {
   char value[auth::kAuthorizationMax + 1];
-  const std::vector<uint8_t> signature = unhex(f[3]);
+  const std::vector<uint8_t> signature = unhex(f[4]);
   const uint32_t counter = uint32_t(strtoul(f[2].c_str(), 0, 10));
-  const size_t n = auth::authorization_value(value, sizeof value, f[1].c_str(), counter,
+  const uint32_t age = uint32_t(strtoul(f[3].c_str(), 0, 10));
+  const size_t n = auth::authorization_value(value, sizeof value, f[1].c_str(), counter, age,
                                              signature.data());
-  CHECK(n == f[4].size());
-  CHECK(std::string(value) == f[4]);
-  CHECK(auth::authorization_value(value, n, f[1].c_str(), counter, signature.data()) == 0);
+  CHECK(n == f[5].size());
+  CHECK(n <= auth::kAuthorizationMax);
+  CHECK(std::string(value) == f[5]);
+  CHECK(auth::authorization_value(value, n, f[1].c_str(), counter, age, signature.data()) == 0);
   CHECK(value[0] == 0);  // a buffer one short: refused, and empty
 }
 
@@ -134,15 +138,15 @@ void check_header(const std::vector<std::string>& f) {
 TEST_CASE("auth vectors: SHA-256, HMAC, signatures and headers as Python computes them") {
   size_t checked = 0;
   for (const std::string& line : vector_lines()) {
-    const std::vector<std::string> f = split(line, line.rfind("header", 0) == 0 ? 5 : 9);
+    const std::vector<std::string> f = split(line, line.rfind("header", 0) == 0 ? 6 : 10);
     CAPTURE(line.substr(0, 60));
     if (f[0] == "sha256" && f.size() == 3) {
       check_sha256(f);
     } else if (f[0] == "hmac" && f.size() == 4) {
       check_hmac(f);
-    } else if (f[0] == "sign" && f.size() == 9) {
+    } else if (f[0] == "sign" && f.size() == 10) {
       check_sign(f);
-    } else if (f[0] == "header" && f.size() == 5) {
+    } else if (f[0] == "header" && f.size() == 6) {
       check_header(f);
     } else {
       FAIL("unknown vector line");
@@ -188,9 +192,9 @@ TEST_CASE("the frame counter counts, survives reboots and torn writes, stays in 
 
 TEST_CASE("format_u32 writes every digit") {
   char digits[11];
-  CHECK(auth::format_u32(digits, 0) == 1);
+  CHECK(format_u32(digits, 0) == 1);
   CHECK(strcmp(digits, "0") == 0);
-  CHECK(auth::format_u32(digits, 4294967295u) == 10);
+  CHECK(format_u32(digits, 4294967295u) == 10);
   CHECK(strcmp(digits, "4294967295") == 0);
 }
 
