@@ -177,6 +177,20 @@ int sb_run(board *b, uint64_t until)
 }
 
 void sb_stop(board *b) { b->stop = 1; }
+
+/* The reset button: the MCU restarts (RAM and registers as after any reset, EEPROM kept) and
+ * MCUSR says why, as the chip's EXTRF does; the board's other chips keep running. */
+void sb_reset(board *b)
+{
+	avr_regbit_t extrf = b->avr->reset_flags.extrf;
+	avr_reset(b->avr);
+	if (!extrf.reg) { /* simavr 1.6's ATmega328P declares no reset flags: MCUSR 0x54, EXTRF bit 1 */
+		extrf.reg = 0x54;
+		extrf.bit = 1;
+	}
+	b->avr->data[extrf.reg] = 1 << extrf.bit;
+	b->stop = 1;
+}
 uint64_t sb_cycle(board *b) { return b->avr->cycle; }
 uint64_t sb_spi_bytes(board *b) { return b->spi_bytes; }
 uint8_t *sb_sram(board *b) { return b->avr->data; }

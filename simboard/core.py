@@ -86,7 +86,7 @@ def _library() -> ctypes.CDLL:
     lib.sb_open.restype = ctypes.c_void_p
     lib.sb_open.argtypes = [ctypes.c_char_p, ctypes.c_uint32, SPI_FN, TWI_FN, BYTE_FN, BYTE_FN]
     lib.sb_run.argtypes = [ctypes.c_void_p, ctypes.c_uint64]
-    for name in ("sb_stop", "sb_cycle", "sb_spi_bytes", "sb_sram", "sb_pc"):
+    for name in ("sb_stop", "sb_reset", "sb_cycle", "sb_spi_bytes", "sb_sram", "sb_pc"):
         getattr(lib, name).argtypes = [ctypes.c_void_p]
     lib.sb_eeprom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
     lib.sb_cycle.restype = lib.sb_spi_bytes.restype = ctypes.c_uint64
@@ -138,6 +138,11 @@ class Core:
 
     def stop(self) -> None:
         self._lib.sb_stop(self._board)
+
+    def reset(self) -> None:
+        """The reset button: the MCU restarts with MCUSR's external-reset flag; EEPROM and the
+        other chips (the camera's FIFO, the W5500) keep their state."""
+        self._lib.sb_reset(self._board)
 
     def peek(self, address: int, length: int = 1) -> bytes:
         return bytes(self._data[address : address + length])
