@@ -74,11 +74,13 @@ def stored_objects(stack, camera: str) -> dict:
 
 @pytest.fixture
 def scenario(hil_elf, hil_stack, eeprom, request):
-    """Run a scenario: scenario(camera, drive, **rig options) -> Outcome. `drive(board, proxy)`
-    runs the board until what the scenario waits for; frames stored meanwhile are returned."""
+    """Run a scenario: scenario(camera, drive, settle=SETTLE_S, **rig options) -> Outcome.
+    `drive(board, proxy)` runs the board until what the scenario waits for, then the board runs
+    `settle` seconds more (0: it stops there, as at a power cut); frames stored meanwhile are
+    returned."""
     elf, heap_start = hil_elf
 
-    def run(camera, drive, **options) -> Outcome:
+    def run(camera, drive, settle: float = SETTLE_S, **options) -> Outcome:
         stack = hil_stack
         before = stored_frames(stack)
         started = time.monotonic()
@@ -89,7 +91,7 @@ def scenario(hil_elf, hil_stack, eeprom, request):
         ):
             try:
                 drive(board, proxy)
-                board.run(SETTLE_S)  # let the firmware finish; a duplicate upload would show here
+                board.run(settle)  # let the firmware finish; a duplicate upload would show here
             except BaseException:
                 print(board.log_text())
                 raise
@@ -98,7 +100,9 @@ def scenario(hil_elf, hil_stack, eeprom, request):
             s3 = stack.s3_client()
             for key in sorted(stored_frames(stack) - before):
                 obj = s3.get_object(Bucket=stack.bucket, Key=key)
-                outcome.stored.append((key, obj["Body"].read(), obj["Metadata"]))
+                # S3 servers differ in the case of metadata names (rclone capitalises them)
+                metadata = {name.lower(): value for name, value in obj["Metadata"].items()}
+                outcome.stored.append((key, obj["Body"].read(), metadata))
             report.record(request.node.name, board, wall)
             print(board.log_text())
             assert board.chip.violations == [], "W5500 misuse"

@@ -33,7 +33,7 @@ def assert_one_exact_frame(outcome, jpeg=JPEG):
     assert len(outcome.stored) == 1, [key for key, _, _ in outcome.stored]
     key, body, meta = outcome.stored[0]
     assert body == jpeg
-    assert meta.get("repairs", "") == ""
+    assert meta["repairs"] == ""  # stored as sent: nothing repaired
     assert key.startswith(f"frames/{CAMERA_ID}/")
 
 
