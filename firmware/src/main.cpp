@@ -37,7 +37,7 @@ const CameraConfig kConfig = {
 
 // The one streaming buffer: DHCP and DNS packets, the request head, FIFO-to-W5500 chunks, card
 // blocks (so 512 bytes exactly: one block).
-uint8_t buffer[512];
+uint8_t buffer[card::kBlockBytes];
 CameraBoard camera_board(kConfig, {buffer, sizeof(buffer)});
 CameraPolicy<CameraBoard> camera(camera_board, kConfig.policy);
 

@@ -55,7 +55,7 @@ struct CardSpan {
 
 bool stream_card(const void* from, uint8_t* buf, uint16_t cap, FrameSink sink, void* context) {
   const CardSpan& span = *static_cast<const CardSpan*>(from);
-  if (cap < card::kBlockBytes) return false;
+  (void)cap;  // the board's buffer is one block (main.cpp)
   FrameSum sum;
   uint32_t block = span.first_block;
   for (uint32_t left = span.length; left;) {
@@ -141,7 +141,7 @@ void CameraBoard::log_settings() {
   const uint32_t ms[] = {cfg_.capture_timeout_ms, cfg_.dhcp_timeout_ms, cfg_.dns_timeout_ms,
                          cfg_.upload.connect_ms,   cfg_.upload.send_ms,  cfg_.upload.response_ms,
                          cfg_.policy.retry.base_ms, cfg_.policy.retry.cap_ms};
-  Serial.print(F("config: ms timeouts capture dhcp dns connect send response, retry base max:"));
+  Serial.print(F("config: ms capture dhcp dns connect send response retry max:"));
   for (uint32_t v : ms) {
     Serial.print(' ');
     Serial.print(v);
@@ -257,12 +257,12 @@ bool CameraBoard::restore_frame(FrameExtent* frame) {
     }
   }
   if (!found) {
-    Serial.println(F(": not acknowledged, and not in the FIFO after the reset: lost"));
+    Serial.println(F(": not in the FIFO after the reset: lost"));
     count_lost();
     frame_done();
     return false;
   }
-  Serial.println(F(": not acknowledged, still in the FIFO: sending it"));
+  Serial.println(F(": still in the FIFO after the reset: sending it"));
   counter_ = r.counter;
   captured_ = r.captured;
   return true;
@@ -302,12 +302,13 @@ __attribute__((noinline)) CaptureError CameraBoard::capture_hashed(bool trigger,
 bool CameraBoard::keep_frame(const FrameExtent& frame) {
   if (!card_ok_ && !open_card()) return false;
   const uint32_t started = ::millis();
-  const uint32_t at = queue_.reserve(frame.length, buf_.data);
+  const uint32_t lost_before = queue_.lost();
+  const uint32_t at = queue_.reserve(frame.length, buf_.data);  // a full card drops its oldest
+  lost_ += queue_.lost() - lost_before;
   uint32_t next = at + 1;
   card::Frame f = {counter_, frame.length, captured_, {}, frame.sum};
   memcpy(f.sha256, digest_, sizeof f.sha256);
-  const bool ok = at && buf_.size >= card::kBlockBytes &&
-                  stream_frame(frame, buf_.data, card::kBlockBytes, write_block, &next) &&
+  const bool ok = at && stream_frame(frame, buf_.data, card::kBlockBytes, write_block, &next) &&
                   queue_.commit(at, f, buf_.data);
   Serial.print(F("card: frame counter "));
   Serial.print(counter_);
@@ -320,7 +321,9 @@ bool CameraBoard::keep_frame(const FrameExtent& frame) {
   Serial.print(::millis() - started);
   Serial.print(F(" ms, "));
   Serial.print(queue_.count());
-  Serial.println(F(" kept"));
+  Serial.print(F(" kept, "));
+  Serial.print(queue_.lost());
+  Serial.println(F(" lost"));
   frame_done();
   return true;
 }
@@ -421,7 +424,8 @@ void CameraBoard::set_clock(const Answer& a) {
   for (; at && isdigit(a.text[at - 1]) && scale <= 1000000000UL; scale *= 10) {
     now += (uint32_t)(a.text[--at] - '0') * scale;
   }
-  if (at >= sizeof kTime - 1 && memcmp_P(a.text + at - (sizeof kTime - 1), kTime, sizeof kTime - 1) == 0) {
+  uint16_t name = at - (sizeof kTime - 1);
+  if (at >= sizeof kTime - 1 && take_P(a.text, a.length, &name, kTime)) {
     queue_.set_anchor(now - clock());
   }
 }

@@ -42,6 +42,7 @@ struct SdBlocks {
 
 class CameraBoard {
  public:
+  // buffer: the one streaming buffer, exactly one card block (card::kBlockBytes) long.
   CameraBoard(const CameraConfig& config, NetBuffer buffer);
 
   uint32_t millis();

@@ -110,6 +110,7 @@ template <class Board>
 void CameraPolicy<Board>::boot() {
   board_.begin();
   in_fifo_ = board_.restore_frame(&frame_extent_);
+  frame_ = in_fifo_;  // the restored frame is this boot's first
   // The camera's set-up resets its CPLD, which may clear the FIFO: after a restored frame is sent
   // (or kept), at the next capture.
   if (!in_fifo_) camera_ok_ = board_.bring_up_camera();
@@ -169,11 +170,12 @@ template <class Board>
 void CameraPolicy<Board>::next_frame() {
   if (in_fifo_) {
     log_frame();
-    log_P(PSTR("not uploaded before the next capture"));
-    if (board_.keep_frame(frame_extent_)) {
-      log_line_P(PSTR(", kept on the card"));
+    log_line_P(PSTR("not uploaded before the next capture"));
+    if (board_.keep_frame(frame_extent_)) {  // logs where it went
       in_fifo_ = false;
     } else {
+      log_frame();
+      log_P(PSTR("not kept"));
       done(false, true);
     }
     rescan_ = false;
@@ -199,14 +201,10 @@ void CameraPolicy<Board>::capture() {
   if (err != CaptureError::kNone && err != CaptureError::kTimeout) board_.slow_camera_bus();
   board_.report_camera_bus();
   if (err == CaptureError::kNone) {
-    if (!rescan) {
-      log_frame();
-      log_P(PSTR("signed, counter "));
-      board_.print(board_.frame_counter());
-      board_.println();
-    }
     log_frame();
-    log_P(PSTR("captured, JPEG "));
+    log_P(PSTR("captured, counter "));
+    board_.print(board_.frame_counter());
+    log_P(PSTR(", JPEG "));
     board_.print(frame_extent_.length);
     log_P(PSTR(" bytes at "));
     board_.print(frame_extent_.start);
