@@ -1,21 +1,7 @@
 """When a camera takes its frames: the schedule's rules, its text form and the next capture times.
 
-The one owner of the schedule grammar (the settings store, the service and `stopmotion camera
-schedule` all go through `parse`). A schedule is one line of words:
-
-    at 09:00,12:00,15:00 [on DAYS] [tz ZONE]
-    every INTERVAL [from POINT to POINT] [on DAYS] [tz ZONE] [lat LATITUDE lon LONGITUDE]
-
-- INTERVAL: minutes or hours, `15m`, `2h`. Without a window the captures start at 00:00 and the
-  interval must divide 24 h (so each day has the same times); with one they start at the window's
-  start and go on while they are not after its end.
-- POINT: a time of day `HH:MM` (00:00 to 23:59), or `sunrise`/`sunset` with an optional offset,
-  `sunrise+30m`, `sunset-1h` (then `lat` and `lon`, in degrees north and east, are required).
-  A window must not cross midnight.
-- DAYS: `mon`..`sun`, ranges `mon-fri` and lists `mon,wed,fri` (default: every day).
-- ZONE: an IANA name, `Europe/Berlin` (default UTC). Times are wall-clock times in that zone:
-  a time the clock skips when daylight saving starts is taken once, at the moment the clock jumps;
-  a time that occurs twice when it ends is taken once, at its first occurrence.
+The one owner of the schedule grammar (HELP; the settings store, the service and `stopmotion
+camera schedule` all go through `parse`).
 
 DEFAULT (`every 6h`, UTC) is what cameras did before schedules: four frames a day, here on the
 clock (00:00, 06:00, 12:00, 18:00 UTC) instead of counted from the camera's boot.
@@ -38,6 +24,26 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+HELP = """\
+A schedule is one line of words:
+
+    at 09:00,12:00,15:00 [on DAYS] [tz ZONE]
+    every INTERVAL [from POINT to POINT] [on DAYS] [tz ZONE] [lat LATITUDE lon LONGITUDE]
+
+- INTERVAL: minutes or hours, `15m`, `2h`. Without a window the captures start at 00:00 and the
+  interval must divide 24 h (so each day has the same times); with one they start at the window's
+  start and go on while they are not after its end.
+- POINT: a time of day `HH:MM` (00:00 to 23:59), or `sunrise`/`sunset` with an optional offset,
+  `sunrise+30m`, `sunset-1h` (then `lat` and `lon`, in degrees north and east, are required).
+  A window must not cross midnight.
+- DAYS: `mon`..`sun`, ranges `mon-fri` and lists `mon,wed,fri` (default: every day).
+- ZONE: an IANA name, `Europe/Berlin` (default UTC). Times are wall-clock times in that zone:
+  a time the clock skips when daylight saving starts is taken once, at the moment the clock jumps;
+  a time that occurs twice when it ends is taken once, at its first occurrence.
+A schedule that leaves more than 7 days without a capture (a polar night) is refused. A camera
+with no schedule follows the default, `every 6h` (00:00, 06:00, 12:00 and 18:00 UTC).
+"""
 
 DAY_MINUTES = 24 * 60
 MAX_GAP_DAYS = 7
