@@ -21,7 +21,7 @@ Standard library only; the time zones come from the system's database (or the `t
 import functools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -88,7 +88,6 @@ class Schedule:
     zone: str = "UTC"
     lat: float | None = None
     lon: float | None = None
-    _tz: tzinfo = field(default=UTC, compare=False, repr=False)
 
     def __str__(self) -> str:
         if self.times:
@@ -107,7 +106,7 @@ class Schedule:
 
     @property
     def tz(self) -> tzinfo:
-        return self._tz
+        return _zone(self.zone)  # ZoneInfo keeps one instance per name
 
 
 DEFAULT = Schedule(every=6 * 60)
@@ -147,9 +146,11 @@ def parse(text: str) -> Schedule:
             raise ScheduleError(f"`{key}` needs a value")
         options[key] = words.pop(0)
     days = _days(options["on"]) if "on" in options else ALL_DAYS
-    zone_name, zone = _zone(options.get("tz", "UTC"))
+    zone = options.get("tz", "UTC")
+    zone = "UTC" if zone.upper() == "UTC" else zone
+    _zone(zone)
     lat, lon = _location(options.get("lat"), options.get("lon"), window)
-    schedule = Schedule(times, every, window, days, zone_name, lat, lon, zone)
+    schedule = Schedule(times, every, window, days, zone, lat, lon)
     _check_interval(schedule)
     _check_gaps(schedule)
     return schedule
@@ -185,11 +186,10 @@ def sun_events(day: date, lat: float, lon: float, zone: tzinfo) -> tuple[datetim
     rise that day; local 00:00 and 24:00 when it does not set."""
     noon = datetime.combine(day, time(12), zone).astimezone(UTC)
     midnight = datetime.combine(noon.date(), time(0), UTC)
-    polar = _hour_angle(noon, lat)
-    if polar is None:
-        cos_h = _cos_hour_angle(noon, lat)
-        if cos_h > 1:
-            return None
+    cos_h = _cos_hour_angle(noon, lat)
+    if cos_h > 1:  # the sun stays below the horizon
+        return None
+    if cos_h < -1:  # the sun stays above it
         start = datetime.combine(day, time(0), zone)
         return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
     solar_noon = _solar_noon(midnight, noon, lon)
@@ -201,7 +201,7 @@ def sun_events(day: date, lat: float, lon: float, zone: tzinfo) -> tuple[datetim
     for sign in (-1, 1):
         moment = _solar_noon(midnight, noon, lon)
         for _ in range(3):  # the sun's declination and the equation of time at the event itself
-            angle = _hour_angle(moment, lat, clamp=True)
+            angle = _hour_angle(moment, lat)
             moment = _solar_noon(midnight, moment, lon) + timedelta(minutes=sign * 4 * angle)
         events.append(_whole_minute(moment))
     return events[0], events[1]
@@ -371,11 +371,11 @@ def _days_text(days: frozenset[int]) -> str:
     )
 
 
-def _zone(name: str) -> tuple[str, tzinfo]:
-    if name.upper() == "UTC":
-        return "UTC", UTC  # no time zone database needed for the default
+def _zone(name: str) -> tzinfo:
+    if name == "UTC":
+        return UTC  # no time zone database needed for the default
     try:
-        return name, ZoneInfo(name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(
             f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin, "
@@ -447,13 +447,10 @@ def _cos_hour_angle(moment: datetime, lat: float) -> float:
     ) * math.tan(declination)
 
 
-def _hour_angle(moment: datetime, lat: float, clamp: bool = False) -> float | None:
-    """The sunrise hour angle in degrees at moment's declination; None when the sun stays up or
-    down all day (unless clamp)."""
-    cos_h = _cos_hour_angle(moment, lat)
-    if abs(cos_h) > 1 and not clamp:
-        return None
-    return math.degrees(math.acos(max(-1.0, min(1.0, cos_h))))
+def _hour_angle(moment: datetime, lat: float) -> float:
+    """The sunrise hour angle in degrees at moment's declination (0 or 180 where the sun grazes
+    the horizon all day at the event, near the polar circles)."""
+    return math.degrees(math.acos(max(-1.0, min(1.0, _cos_hour_angle(moment, lat)))))
 
 
 def _solar_noon(midnight: datetime, moment: datetime, lon: float) -> datetime:
