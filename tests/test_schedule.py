@@ -179,3 +179,9 @@ def test_a_weekly_schedule_is_the_longest_allowed():
     after = utc(2026, 12, 7, 9)  # a Monday's capture
     assert next_captures(weekly, after, 1) == [after + timedelta(days=7)]
     assert schedule.seconds_until_next(weekly, after) == 7 * 86400
+
+
+def test_a_schedule_built_without_parse_follows_its_zone():
+    berlin_nine = schedule.Schedule(times=(9 * 60,), zone="Europe/Berlin")
+    assert next_captures(berlin_nine, utc(2026, 12, 1), 1) == [utc(2026, 12, 1, 8)]
+    assert berlin_nine == parse("at 09:00 tz Europe/Berlin")
