@@ -1,4 +1,4 @@
-"""Camera secrets and the viewer token, read from SSM Parameter Store in AWS (env
+"""Camera secrets, camera settings and the viewer token, read from SSM Parameter Store in AWS (env
 SECRETS_SSM_PATH) or from a JSON file locally (env SECRETS_FILE), in the layouts of
 chalicelib/protocol/secrets.py. Read once, kept for TTL_SECONDS per container (the file: until it
 changes). Values are never logged.
@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from chalicelib import aws
-from chalicelib.protocol import secrets
+from chalicelib.protocol import schedule, secrets
 from chalicelib.protocol.errors import SecretsUnavailable
+from chalicelib.protocol.schedule import Schedule
 from chalicelib.protocol.secrets import Secrets
 
 TTL_SECONDS = 60.0
@@ -60,6 +61,10 @@ class KeyStore:
 
     def camera_secret(self, camera: str) -> bytes | None:
         return self.get().cameras.get(camera)
+
+    def camera_schedule(self, camera: str) -> Schedule:
+        """The camera's schedule; schedule.DEFAULT when it has none or a malformed one."""
+        return self.get().schedules.get(camera, schedule.DEFAULT)
 
     def viewer_token(self) -> str | None:
         return self.get().viewer

@@ -1,18 +1,23 @@
-"""`stopmotion camera`: add or rotate a camera's secret, or the viewer token; print config lines.
+"""`stopmotion camera`: add or rotate a camera's secret, or the viewer token; print config lines;
+set and show a camera's schedule.
 
 Locally the secrets live in a git-ignored JSON file (var/secrets.json, what `make run` reads); with
 --ssm to SSM Parameter Store, SecureStrings under /stopmotion/<stage>/ (what the Lambda reads).
+Schedules are settings beside the secrets (layout: chalicelib/protocol/secrets.py).
 """
 
 import argparse
 import json
 import os
 import secrets
+import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.protocol import schedule as schedules
 from chalicelib.protocol import secrets as layout
 from chalicelib.protocol import upload
 from chalicelib.protocol.keys import CAMERA_ID
@@ -21,6 +26,7 @@ from chalicelib.protocol.secrets import firmware_lines, key_id, ssm_path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_DIR / "var" / "secrets.json"
 DEMO_CAMERA = "demo"  # the camera `make run` makes, and that `stopmotion post` signs as there
+SHOWN_CAPTURES = 5  # how many capture times `camera show` lists
 
 
 class CameraError(Exception):
@@ -75,6 +81,21 @@ class FileSecrets:
     def viewer(self) -> str | None:
         return self.load()[layout.VIEWER]
 
+    def set_schedule(self, camera: str, text: str) -> None:
+        data = self.load()
+        if camera not in data[layout.CAMERAS]:
+            raise CameraError(_exists_message(camera, replace=True))
+        data.setdefault(layout.SETTINGS, {}).setdefault(camera, {})[layout.SCHEDULE] = text
+        self.save(data)
+
+    def settings(self, camera: str) -> dict:
+        """The camera's settings ({} when none); CameraError when the camera does not exist."""
+        data = self.load()
+        if camera not in data[layout.CAMERAS]:
+            raise CameraError(_exists_message(camera, replace=True))
+        settings = data.get(layout.SETTINGS, {}).get(camera, {})
+        return settings if isinstance(settings, dict) else {}
+
 
 class SsmSecrets:
     """The stage's SecureString parameters (chalicelib/protocol/secrets.py)."""
@@ -116,6 +137,29 @@ class SsmSecrets:
             ]["Value"]
         except self.ssm.exceptions.ParameterNotFound:
             return None
+
+    def set_schedule(self, camera: str, text: str) -> None:
+        settings = self.settings(camera) | {layout.SCHEDULE: text}
+        self.ssm.put_parameter(
+            Name=layout.settings_parameter(self.path, camera),
+            Value=json.dumps(settings, sort_keys=True),
+            Type="String",  # not secret: readable in the console
+            Overwrite=True,
+            Description=f"stop-motion camera {camera}: settings (JSON)",
+        )
+
+    def settings(self, camera: str) -> dict:
+        """The camera's settings ({} when none); CameraError when the camera does not exist."""
+        try:
+            self.ssm.get_parameter(Name=layout.camera_parameter(self.path, camera))
+        except self.ssm.exceptions.ParameterNotFound:
+            raise CameraError(_exists_message(camera, replace=True)) from None
+        try:
+            value = self.ssm.get_parameter(Name=layout.settings_parameter(self.path, camera))
+        except self.ssm.exceptions.ParameterNotFound:
+            return {}
+        settings = layout.setting_from_parameter(camera, value["Parameter"]["Value"])
+        return settings if isinstance(settings, dict) else {}
 
 
 def _exists_message(camera: str, replace: bool) -> str:
@@ -178,24 +222,44 @@ def ensure_local(path: Path, camera: str = DEMO_CAMERA) -> tuple[bytes, str]:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "camera", help="add or rotate a camera's secret or the viewer token; prints config lines"
+        "camera",
+        help="add or rotate a camera's secret or the viewer token; set and show its schedule",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=SCHEDULE_HELP,
     )
     parser.add_argument(
         "action",
-        choices=["add", "rotate", "viewer"],
-        help="add/rotate a camera, or create/rotate (--rotate) the viewer token",
+        choices=["add", "rotate", "viewer", "schedule", "show"],
+        help="add/rotate a camera, create/rotate (--rotate) the viewer token, set a camera's "
+        "schedule, or show it with its next capture times",
     )
     parser.add_argument("camera", nargs="?", help="camera id: 1-32 of a-z, 0-9, '-'")
+    parser.add_argument("words", nargs="*", help="schedule: the schedule (see below)")
     parser.add_argument(
         "--secrets-file",
         type=Path,
         default=DEFAULT_FILE,
         help=f"local secrets file (default {DEFAULT_FILE.relative_to(PROJECT_DIR)})",
     )
-    parser.add_argument("--ssm", action="store_true", help="write SSM Parameter Store instead")
+    parser.add_argument("--ssm", action="store_true", help="use SSM Parameter Store, not the file")
     parser.add_argument("--stage", default="dev", help="Chalice stage for --ssm (default dev)")
     parser.add_argument("--rotate", action="store_true", help="viewer: replace an existing token")
     parser.set_defaults(func=run)
+
+
+SCHEDULE_HELP = f"""\
+Schedules: when the service tells the camera to take its next frame.
+
+  stopmotion camera schedule ID WORDS... [--ssm --stage STAGE]   (options last)
+  stopmotion camera show ID [--ssm --stage STAGE]   it and the next {SHOWN_CAPTURES} capture times
+
+{schedules.HELP}
+Examples:
+  stopmotion camera schedule plant every 30m from sunrise+30m to sunset-30m \\
+      tz Europe/Berlin lat 52.5 lon 13.4
+  stopmotion camera schedule site every 15m from 07:00 to 18:00 on mon-fri tz Europe/London
+  stopmotion camera schedule roof at 09:00,12:00,15:00
+"""
 
 
 def run(args: argparse.Namespace, ssm=None) -> int:
@@ -209,6 +273,11 @@ def run(args: argparse.Namespace, ssm=None) -> int:
     else:
         store = FileSecrets(args.secrets_file)
         where = str(args.secrets_file)
+    if args.words and args.action != "schedule":
+        print(f"stopmotion camera: unexpected {' '.join(args.words)!r}", file=sys.stderr)
+        return 2
+    if args.action in ("schedule", "show"):
+        return run_schedule(args, store, where)
     try:
         if args.action == "viewer":
             token = store.viewer()
@@ -236,3 +305,50 @@ def run(args: argparse.Namespace, ssm=None) -> int:
             "camera's counter starts afresh with the new one."
         )
     return 0
+
+
+def run_schedule(args: argparse.Namespace, store, where: str) -> int:
+    """`camera schedule` (exit 2 for a schedule that does not parse) and `camera show`."""
+    try:
+        if not args.camera or not CAMERA_ID.fullmatch(args.camera):
+            raise CameraError("camera id must be 1 to 32 of a-z, 0-9 and '-'")
+        if args.action == "schedule":
+            if not args.words:
+                raise schedules.ScheduleError(
+                    "give the schedule after the camera id, e.g. `stopmotion camera schedule "
+                    f"{args.camera} at 09:00,12:00,15:00` (see --help)"
+                )
+            chosen = schedules.parse(" ".join(args.words))
+            store.set_schedule(args.camera, str(chosen))
+            print(f"camera {args.camera}: schedule set in {where}.")
+        settings = store.settings(args.camera)
+    except schedules.ScheduleError as err:
+        print(f"stopmotion camera: {err}", file=sys.stderr)
+        return 2
+    except CameraError as err:
+        print(f"stopmotion camera: {err}")
+        return 1
+    except (BotoCoreError, ClientError) as err:
+        print(f"stopmotion camera: SSM refused: {err}")
+        return 1
+    print_schedule(args.camera, settings.get(layout.SCHEDULE))
+    if args.action == "schedule":
+        print("The camera follows it once its firmware asks the service when to capture.")
+    return 0
+
+
+def print_schedule(camera: str, text: str | None) -> None:
+    """The schedule's text form and its next capture times, in its zone and in UTC."""
+    if text is None:
+        chosen, note = schedules.DEFAULT, " (the default: no schedule set)"
+    else:
+        try:
+            chosen, note = schedules.parse(text), ""
+        except schedules.ScheduleError as err:
+            chosen = schedules.DEFAULT
+            note = f" (the default: the stored schedule {text!r} is refused: {err})"
+    print(f"camera {camera}: {chosen}{note}")
+    print(f"next {SHOWN_CAPTURES} captures:")
+    for moment in schedules.next_captures(chosen, datetime.now(UTC), SHOWN_CAPTURES):
+        local = moment.astimezone(chosen.tz)
+        print(f"  {local:%Y-%m-%d %H:%M %Z (%a)}  {moment:%Y-%m-%d %H:%M} UTC")

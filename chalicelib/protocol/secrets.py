@@ -1,21 +1,30 @@
-"""Where camera secrets and the viewer token live, and the lines a camera's config.h gets.
+"""Where camera secrets, camera settings and the viewer token live, and the lines a camera's
+config.h gets.
 
 SSM Parameter Store (the deployed stage, path ssm_path(stage)), SecureString parameters:
-    <path>/cameras/<camera id> = 64 hex digits (32-byte secret),   <path>/viewer = the token.
+    <path>/cameras/<camera id> = 64 hex digits (32-byte secret),   <path>/viewer = the token,
+and, not secret, a String parameter per camera with settings:
+    <path>/settings/<camera id> = {"schedule": "<schedule text, chalicelib/protocol/schedule.py>"}
 The local file (var/secrets.json, git-ignored):
-    {"cameras": {"<camera id>": "<64 hex digits>"}, "viewer": "<token>"}
-Malformed entries are named in the log and skipped; values are never logged.
+    {"cameras": {"<camera id>": "<64 hex digits>"}, "viewer": "<token>",
+     "settings": {"<camera id>": {"schedule": "<schedule text>"}}}
+Malformed entries are named in the log and skipped (a camera without a usable schedule gets
+schedule.DEFAULT); secret values are never logged.
 """
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 
+from chalicelib.protocol import schedule
 from chalicelib.protocol.errors import SecretsUnavailable
 from chalicelib.protocol.keys import CAMERA_ID
+from chalicelib.protocol.schedule import Schedule
 
 SECRET_BYTES = 32
-CAMERAS, VIEWER = "cameras", "viewer"  # the file's two members; also the SSM names below path
+CAMERAS, VIEWER = "cameras", "viewer"  # the file's members; also the SSM names below path
+SETTINGS, SCHEDULE = "settings", "schedule"  # the settings member, and its key for the schedule
 log = logging.getLogger(__name__)
 
 
@@ -23,6 +32,7 @@ log = logging.getLogger(__name__)
 class Secrets:
     cameras: dict[str, bytes] = field(default_factory=dict)
     viewer: str | None = None
+    schedules: dict[str, Schedule] = field(default_factory=dict)  # absent: schedule.DEFAULT
 
 
 def ssm_path(stage: str) -> str:
@@ -33,6 +43,10 @@ def ssm_path(stage: str) -> str:
 
 def camera_parameter(path: str, camera: str) -> str:
     return f"{path.rstrip('/')}/{CAMERAS}/{camera}"
+
+
+def settings_parameter(path: str, camera: str) -> str:
+    return f"{path.rstrip('/')}/{SETTINGS}/{camera}"
 
 
 def viewer_parameter(path: str) -> str:
@@ -59,11 +73,52 @@ def parse_cameras(values: dict[str, str]) -> dict[str, bytes]:
     return cameras
 
 
+def schedule_of(camera: str, settings: object) -> Schedule | None:
+    """The schedule in one camera's settings ({"schedule": text}); None when there is none, and
+    None, logged, when it is malformed."""
+    if settings is None:
+        return None  # already logged: a parameter that is not JSON
+    text = settings.get(SCHEDULE) if isinstance(settings, dict) else settings
+    if isinstance(settings, dict) and text is None:
+        return None
+    try:
+        if not isinstance(settings, dict) or not isinstance(text, str):
+            raise schedule.ScheduleError(f'settings must be {{"{SCHEDULE}": "<schedule text>"}}')
+        return schedule.parse(text)
+    except schedule.ScheduleError as err:
+        log.warning("camera %r: schedule setting refused, using the default: %s", camera, err)
+        return None
+
+
+def parse_schedules(settings: dict[str, object]) -> dict[str, Schedule]:
+    """Camera id -> its schedule, for the cameras whose settings hold a usable one."""
+    found = {camera: schedule_of(camera, value) for camera, value in settings.items()}
+    return {camera: s for camera, s in found.items() if s is not None}
+
+
+def setting_from_parameter(camera: str, value: str) -> object:
+    """One settings parameter's JSON; None, logged, when it is not JSON."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        log.warning("camera %r: settings parameter is not JSON, using the defaults", camera)
+        return None
+
+
 def from_parameters(path: str, values: dict[str, str]) -> Secrets:
-    """The secrets among SSM parameters (name -> value) under path."""
-    camera_prefix = camera_parameter(path, "")
-    cameras = {k[len(camera_prefix) :]: v for k, v in values.items() if k.startswith(camera_prefix)}
-    return Secrets(parse_cameras(cameras), values.get(viewer_parameter(path)) or None)
+    """The secrets and settings among SSM parameters (name -> value) under path."""
+    return Secrets(
+        parse_cameras(_below(camera_parameter(path, ""), values)),
+        values.get(viewer_parameter(path)) or None,
+        parse_schedules({
+            camera: setting_from_parameter(camera, value)
+            for camera, value in _below(settings_parameter(path, ""), values).items()
+        }),
+    )
+
+
+def _below(prefix: str, values: dict[str, str]) -> dict[str, str]:
+    return {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
 
 
 def from_document(data: object, source: str) -> Secrets:
@@ -75,7 +130,16 @@ def from_document(data: object, source: str) -> Secrets:
             f"secrets file {source} is not {{'cameras': {{...}}, 'viewer': ...}}"
         )
     viewer = data.get(VIEWER)
-    return Secrets(parse_cameras(cameras), viewer if isinstance(viewer, str) and viewer else None)
+    settings = data.get(SETTINGS, {})
+    if not isinstance(settings, dict):
+        log.warning("secrets file %s: %r is not an object, using the default settings", source,
+                    SETTINGS)
+        settings = {}
+    return Secrets(
+        parse_cameras(cameras),
+        viewer if isinstance(viewer, str) and viewer else None,
+        parse_schedules(settings),
+    )
 
 
 def firmware_lines(

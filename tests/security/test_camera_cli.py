@@ -3,11 +3,15 @@
 import json
 import re
 import stat
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import boto3
+import pytest
 from botocore.stub import ANY, Stubber
 
 from chalicelib import keystore
+from chalicelib.protocol import schedule
 from stopmotion import camera as camera_cli
 from stopmotion.cli import main
 
@@ -99,5 +103,106 @@ def test_ssm_add_refuses_an_existing_camera(capsys):
 def camera_cli_args(action, camera, **options):
     import argparse
 
-    defaults = {"secrets_file": None, "ssm": False, "stage": "dev", "rotate": False}
+    defaults = {"secrets_file": None, "ssm": False, "stage": "dev", "rotate": False, "words": []}
     return argparse.Namespace(action=action, camera=camera, **(defaults | options))
+
+
+SITE = ["every", "15m", "from", "07:00", "to", "18:00", "on", "mon,tue,wed,thu,fri",
+        "tz", "Europe/London"]
+
+
+def test_schedule_is_written_where_the_service_reads_it(tmp_path, capsys):
+    path = str(tmp_path / "secrets.json")
+    assert main(["camera", "add", "site", "--secrets-file", path]) == 0
+    assert main(["camera", "schedule", "site", *SITE, "--secrets-file", path]) == 0
+    canonical = "every 15m from 07:00 to 18:00 on mon-fri tz Europe/London"
+    assert canonical in capsys.readouterr().out
+    assert str(keystore.from_env({"SECRETS_FILE": path}).camera_schedule("site")) == canonical
+    secret = keystore.from_env({"SECRETS_FILE": path}).camera_secret("site")
+    assert main(["camera", "schedule", "site", "at", "09:00", "--secrets-file", path]) == 0
+    store = keystore.from_env({"SECRETS_FILE": path})
+    assert str(store.camera_schedule("site")) == "at 09:00"
+    assert store.camera_secret("site") == secret
+
+
+def test_bad_schedule_is_refused_with_exit_2_and_nothing_changes(tmp_path, capsys):
+    path = tmp_path / "secrets.json"
+    assert main(["camera", "add", "site", "--secrets-file", str(path)]) == 0
+    before = path.read_text()
+    capsys.readouterr()
+    for words, message in [
+        (["at", "25:00"], "'25:00' is not a time of day"),
+        (["every", "15m", "tz", "Mars/Base"], "unknown time zone 'Mars/Base'"),
+        (["every", "15m", "from", "18:00", "to", "07:00"], "is empty"),
+        ([], "give the schedule after the camera id"),
+    ]:
+        assert main(["camera", "schedule", "site", *words, "--secrets-file", str(path)]) == 2
+        assert message in capsys.readouterr().err
+    assert path.read_text() == before
+
+
+def test_schedule_for_an_unknown_camera_is_refused(tmp_path, capsys):
+    path = tmp_path / "secrets.json"
+    assert main(["camera", "schedule", "ghost", "at", "09:00", "--secrets-file", str(path)]) == 1
+    assert "camera 'ghost' does not exist" in capsys.readouterr().out
+    assert not path.exists()
+
+
+def test_show_prints_the_schedule_and_the_next_five_captures(tmp_path, capsys):
+    path = str(tmp_path / "secrets.json")
+    main(["camera", "add", "plant", "--secrets-file", path])
+    plant = ["every", "30m", "from", "sunrise+30m", "to", "sunset-30m", "lat", "-33.87",
+             "lon", "151.21", "tz", "Australia/Sydney"]
+    assert main(["camera", "schedule", "plant", *plant, "--secrets-file", path]) == 0
+    capsys.readouterr()
+    before = datetime.now(UTC)
+    assert main(["camera", "show", "plant", "--secrets-file", path]) == 0
+    after = datetime.now(UTC)
+    out = capsys.readouterr().out
+    text = "every 30m from sunrise+30m to sunset-30m tz Australia/Sydney lat -33.87 lon 151.21"
+    assert f"camera plant: {text}" in out
+    rows = re.findall(r"^  (\S+ \S+) (AEST|AEDT) \(\w+\) +(\S+ \S+) UTC$", out, re.M)
+    sydney = ZoneInfo("Australia/Sydney")
+    shown = [datetime.fromisoformat(utc_time).replace(tzinfo=UTC) for _, _, utc_time in rows]
+    assert [datetime.fromisoformat(local).replace(tzinfo=sydney) for local, _, _ in rows] == shown
+    expected = [schedule.next_captures(schedule.parse(text), t, 5) for t in (before, after)]
+    assert shown in expected
+
+
+def test_show_says_when_the_default_applies(tmp_path, capsys):
+    path = str(tmp_path / "secrets.json")
+    main(["camera", "add", "roof", "--secrets-file", path])
+    assert main(["camera", "show", "roof", "--secrets-file", path]) == 0
+    out = capsys.readouterr().out
+    assert "camera roof: every 6h (the default: no schedule set)" in out
+    assert len(re.findall(r"^  .* UTC +.* UTC$", out, re.M)) == 5
+    assert main(["camera", "show", "ghost", "--secrets-file", path]) == 1
+
+
+def test_help_documents_the_schedule_syntax(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["camera", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for example in ("sunrise+30m", "on mon-fri", "tz Europe/Berlin", "stopmotion camera show"):
+        assert example in out
+
+
+def test_ssm_schedule_is_a_string_parameter_the_service_reads(capsys):
+    from moto import mock_aws
+
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="us-east-1")
+        assert camera_cli.run(camera_cli_args("add", "site", ssm=True, stage="prod"), ssm=ssm) == 0
+        args = camera_cli_args("schedule", "site", ssm=True, stage="prod", words=SITE)
+        assert camera_cli.run(args, ssm=ssm) == 0
+        parameter = ssm.get_parameter(Name="/stopmotion/prod/settings/site")["Parameter"]
+        assert parameter["Type"] == "String"
+        secrets = keystore.read_ssm(ssm, "/stopmotion/prod")
+        assert str(secrets.schedules["site"]).startswith("every 15m from 07:00 to 18:00")
+        assert "site" in secrets.cameras
+        capsys.readouterr()
+        assert camera_cli.run(camera_cli_args("show", "site", ssm=True, stage="prod"), ssm=ssm) == 0
+        assert "camera site: every 15m from 07:00 to 18:00 on mon-fri" in capsys.readouterr().out
+        missing = camera_cli_args("schedule", "ghost", ssm=True, stage="prod", words=["at", "9:00"])
+        assert camera_cli.run(missing, ssm=ssm) == 1

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from chalicelib import keystore
+from chalicelib.protocol import schedule
 
 SECRET_HEX = "11" * 32
 
@@ -126,3 +127,57 @@ def test_a_malformed_file_is_unavailable_or_skipped_never_a_crash(tmp_path, text
     except keystore.SecretsUnavailable:
         return
     assert secrets.cameras == {} and secrets.viewer is None
+
+
+def test_file_store_reads_each_cameras_schedule_beside_its_secret(tmp_path):
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({
+        "cameras": {"site": SECRET_HEX, "roof": SECRET_HEX},
+        "settings": {"site": {"schedule": "every 15m from 07:00 to 18:00 on mon-fri tz UTC"}},
+    }))
+    store = keystore.from_env({"SECRETS_FILE": str(path)})
+    assert str(store.camera_schedule("site")) == "every 15m from 07:00 to 18:00 on mon-fri"
+    assert store.camera_schedule("roof") == schedule.DEFAULT  # no setting: every 6 h
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"site": {"schedule": "at 25:00"}},
+        {"site": {"schedule": 7}},
+        {"site": "at 09:00"},
+        {"site": {}},
+        [],
+    ],
+)
+def test_a_malformed_setting_is_logged_and_the_default_used(tmp_path, caplog, settings):
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps({"cameras": {"site": SECRET_HEX}, "settings": settings}))
+    store = keystore.from_env({"SECRETS_FILE": str(path)})
+    with caplog.at_level(logging.WARNING):
+        assert store.camera_schedule("site") == schedule.DEFAULT
+        assert store.camera_secret("site") == bytes.fromhex(SECRET_HEX)
+    if settings != {"site": {}}:
+        assert "default" in caplog.text
+    assert SECRET_HEX not in caplog.text
+
+
+def test_ssm_store_reads_a_settings_parameter_per_camera():
+    ssm = boto3.client(
+        "ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    expected = {"Path": "/stopmotion/dev", "Recursive": True, "WithDecryption": True}
+    with Stubber(ssm) as stub:
+        stub.add_response(
+            "get_parameters_by_path",
+            ssm_page({
+                "/stopmotion/dev/cameras/plant": SECRET_HEX,
+                "/stopmotion/dev/settings/plant": json.dumps({"schedule": "at 09:00 tz UTC"}),
+                "/stopmotion/dev/settings/roof": "{not json",
+            }),
+            expected,
+        )
+        store = keystore.from_env({"SECRETS_SSM_PATH": "/stopmotion/dev"}, ssm_client=ssm)
+        assert str(store.camera_schedule("plant")) == "at 09:00"
+        assert store.camera_schedule("roof") == schedule.DEFAULT
+        stub.assert_no_pending_responses()
