@@ -6,22 +6,28 @@
 2. Uploads an 800x600 frame at real SPI timing over a LAN-like link and over a 30 ms round trip,
    and prints throughput beside the physical ceiling (two SPI bytes of 1 us per JPEG byte), SPI
    bytes moved per JPEG byte, and the time from capture trigger to the stored frame.
+3. The SD card queue: an outage keeps 800x600 frames on the card (the firmware logs how long each
+   took from the FIFO to the card: goal at most 1 s), then the link comes back and the backlog
+   drains, on both links, beside the upload of part 2.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from chalicelib.protocol import card
 from simboard import firmware, report
 from simboard.arducam import Camera
 from simboard.frames import photo_jpeg
-from simboard.network import LAN, WAN_30MS
+from simboard.network import LAN, WAN_30MS, Faults
 from simboard.rig import rig
+from simboard.sdcard import SdCard
 from stopmotion.camera import FileSecrets
 from stopmotion.localstack import LocalStack
 
@@ -77,6 +83,30 @@ def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes, eep
             "wall_s": time.monotonic() - started,
             "free_sram": board.free_sram_low_water(),
         }
+
+
+def drain(elf: Path, heap_start: int, stack: LocalStack, link, frames: list, eeprom) -> dict:
+    """Keeps all but the last of frames on a card through an outage, then drains the backlog."""
+    image = bytearray(8 * 2**20)
+    image[: card.BLOCK] = card.label_block()
+    faults = Faults(refuse_connections=10**9)
+    camera = Camera(frames, padding=8192)
+    with rig(elf, heap_start, camera, stack.api_port, SETTINGS.host, link=link, eeprom=eeprom,
+             faults=faults, sd=SdCard(image)) as (board, proxy):
+        board.run((len(frames) - 1) * SETTINGS.interval_s + 5)
+        kept_ms = [int(m) for _, line in board.log_lines
+                   for m in re.findall(r"^card: frame counter \d+ kept in (\d+) ms", line)]
+        if len(kept_ms) != len(frames) - 1:
+            raise RuntimeError(f"{len(kept_ms)} frames kept\n{board.log_text()}")
+        faults.refuse_connections = faults.connections  # the link is back
+        started = board.now()
+        stored = lambda: sum(r.status == 201 for r in proxy.requests) == len(frames)  # noqa: E731
+        if not board.run(600, stored):
+            raise RuntimeError(f"the backlog did not drain\n{board.log_text()}")
+        drain_s = board.now() - started
+        return {"kept_ms": kept_ms, "drain_s": drain_s,
+                "kbs": sum(map(len, frames)) / drain_s / 1000,
+                "free_sram": board.free_sram_low_water()}
 
 
 def main() -> None:
@@ -146,6 +176,18 @@ def main() -> None:
                         mark,
                     )
                 )
+            frames = [photo_jpeg(800, 600, seed=20 + i) for i in range(5)]
+            print(f"\nthe SD card queue: {len(frames) - 1} 800x600 frames kept through an outage "
+                  f"({sum(map(len, frames[:-1])) // len(frames[:-1])} bytes on average), then the "
+                  f"backlog of {len(frames)} uploaded")
+            card_row = "{:18} {:>22} {:>9} {:>11} {:>6} {:>14}".format
+            print(card_row("link", "FIFO->card ms (goal<=1000)", "drain s", "s / frame", "KB/s",
+                           "free SRAM min"))
+            for name, link in (("LAN (0.3 ms RTT)", LAN), ("WAN (30 ms RTT)", WAN_30MS)):
+                r = drain(elf, heap_start, stack, link, frames, eeprom)
+                print(card_row(name, f"{min(r['kept_ms'])}..{max(r['kept_ms'])}",
+                               f"{r['drain_s']:.2f}", f"{r['drain_s'] / len(frames):.2f}",
+                               f"{r['kbs']:.0f}", r["free_sram"]))
 
 
 if __name__ == "__main__":
