@@ -44,7 +44,8 @@
 //   UploadResult upload_kept(uint32_t* counter);
 //                                           sends the oldest kept frame (counter: its counter)
 //   void kept_done(bool lost);              removes the oldest kept frame: stored, or given up
-//   void count_lost();                      a frame that never reaches the service
+//                                           (then counted lost)
+//   void count_lost();                      the frame in the FIFO never reaches the service
 //   uint32_t frames_lost();                 frames lost since boot
 //
 // Why a template parameter: on the AVR an abstract class with virtual functions puts its vtable in
@@ -245,10 +246,10 @@ void CameraPolicy<Board>::capture() {
 // The frame has its answer: the service's (lost false) or a final refusal (lost true).
 template <class Board>
 void CameraPolicy<Board>::done(bool kept, bool lost) {
-  if (lost) board_.count_lost();
   if (kept) {
-    board_.kept_done(lost);
+    board_.kept_done(lost);  // counts it lost, if it is
   } else {
+    if (lost) board_.count_lost();
     in_fifo_ = false;
     board_.frame_done();
   }

@@ -120,7 +120,10 @@ struct FakeBoard {
   }
   uint32_t frames_kept() { return card ? (uint32_t)kept.size() : 0; }
   UploadResult upload_kept(uint32_t* c) { return send(*c = kept.front()); }
-  void kept_done(bool) { kept.pop_front(); }
+  void kept_done(bool given_up) {
+    kept.pop_front();
+    if (given_up) ++lost;
+  }
   void count_lost() { ++lost; }
   uint32_t frames_lost() { return lost; }
   UploadResult send(uint32_t c) {
@@ -443,6 +446,7 @@ TEST_CASE("policy: a kept frame the service refuses for good is given up and cou
   CHECK(board.uploaded.front() == 7);
   CHECK(board.uploaded[1] == 8);
   CHECK(board.kept.empty());
+  CHECK(board.lost == 1);  // once
 }
 
 TEST_CASE("policy: a frame the reset left in the FIFO is sent before the camera is set up") {
