@@ -47,11 +47,6 @@ uint32_t sum_value(const FrameSum& s) { return s.a | (uint32_t)s.b << 16; }
 
 // Streams a kept frame's data blocks off the card (upload_frame's FrameSource), checking their
 // FrameSum against its header's: the last chunk is withheld when they differ.
-struct CardSpan {
-  uint32_t first_block;
-  uint32_t length;
-  FrameSum sum;
-};
 
 bool stream_card(const void* from, uint8_t* buf, uint16_t cap, FrameSink sink, void* context) {
   const CardSpan& span = *static_cast<const CardSpan*>(from);
@@ -92,7 +87,7 @@ void CameraBoard::print(uint32_t n) { Serial.print(n); }
 void CameraBoard::println() { Serial.println(); }
 void CameraBoard::flush() { Serial.flush(); }
 
-void CameraBoard::begin() {
+__attribute__((noinline)) void CameraBoard::begin() {
   print_P(cfg_.target.user_agent_P);
   Serial.print(F(" boot, reset: "));
   print_P(board::reset_cause_P());
@@ -111,7 +106,7 @@ void CameraBoard::begin() {
   random_ = (seed ^ ((uint32_t)analogRead(A0) << 16)) | 1;
 }
 
-void CameraBoard::log_settings() {
+__attribute__((noinline)) void CameraBoard::log_settings() {
   const HttpTarget& t = cfg_.target;
   Serial.print(F("config: host="));
   print_P(t.host_P);
@@ -243,7 +238,7 @@ uint32_t CameraBoard::clock() {
 // The frame a reset of the board left in the camera's FIFO, if the EEPROM record says one was
 // never acknowledged: scanned again without resetting the camera (a CPLD reset may clear the FIFO)
 // and accepted only if its length and checksum match the record. A mismatch is a lost frame.
-bool CameraBoard::restore_frame(FrameExtent* frame) {
+__attribute__((noinline)) bool CameraBoard::restore_frame(FrameExtent* frame) {
   FifoRecord r;
   if (!read_record(&r) || r.length == 0) return false;
   Serial.print(F("frame counter "));
@@ -299,17 +294,15 @@ __attribute__((noinline)) CaptureError CameraBoard::capture_hashed(bool trigger,
 
 // Moves the frame in the FIFO to the card's queue: its blocks, then its header and the queue's
 // state (card_queue.h). False, and logged, when there is no usable card.
-bool CameraBoard::keep_frame(const FrameExtent& frame) {
+__attribute__((noinline)) bool CameraBoard::keep_frame(const FrameExtent& frame) {
   if (!card_ok_ && !open_card()) return false;
   const uint32_t started = ::millis();
   const uint32_t lost_before = queue_.lost();
   const uint32_t at = queue_.reserve(frame.length, buf_.data);  // a full card drops its oldest
   lost_ += queue_.lost() - lost_before;
   uint32_t next = at + 1;
-  card::Frame f = {counter_, frame.length, captured_, {}, frame.sum};
-  memcpy(f.sha256, digest_, sizeof f.sha256);
   const bool ok = at && stream_frame(frame, buf_.data, card::kBlockBytes, write_block, &next) &&
-                  queue_.commit(at, f, buf_.data);
+                  commit_kept(at, frame);
   Serial.print(F("card: frame counter "));
   Serial.print(counter_);
   if (!ok) {
@@ -326,6 +319,13 @@ bool CameraBoard::keep_frame(const FrameExtent& frame) {
   Serial.println(F(" lost"));
   frame_done();
   return true;
+}
+
+// The header of the frame in the FIFO, on the stack only once its blocks are on the card.
+__attribute__((noinline)) bool CameraBoard::commit_kept(uint32_t at, const FrameExtent& frame) {
+  card::Frame f = {counter_, frame.length, captured_, {}, frame.sum};
+  memcpy(f.sha256, digest_, sizeof f.sha256);
+  return queue_.commit(at, f, buf_.data);
 }
 
 uint32_t CameraBoard::frames_kept() { return card_ok_ ? queue_.count() : 0; }
@@ -431,45 +431,71 @@ void CameraBoard::set_clock(const Answer& a) {
 }
 
 UploadResult CameraBoard::upload(const FrameExtent& frame) {
-  return send(counter_, captured_, digest_, {frame.length, stream_fifo, &frame});
+  uint8_t signature[auth::Sha256::kDigestSize];
+  const uint32_t age = clock() - captured_;
+  sign(signature, counter_, age, frame.length, digest_);
+  return deliver(counter_, age, signature, {frame.length, stream_fifo, &frame});
 }
 
 // The oldest frame on the card; counter gets its counter. kCardFailed when its header cannot be
 // read (a damaged one empties the queue: card_queue.h).
-UploadResult CameraBoard::upload_kept(uint32_t* counter) {
-  card::Frame f;
+__attribute__((noinline)) UploadResult CameraBoard::upload_kept(uint32_t* counter) {
   CardSpan span;
-  if (!queue_.head(&f, &span.first_block, buf_.data)) {
+  uint8_t signature[auth::Sha256::kDigestSize];
+  uint32_t age;
+  if (!sign_kept(counter, &age, signature, &span)) {
     card_ok_ = false;
     return {UploadError::kCardFailed, 0};
   }
-  *counter = f.counter;
-  span.length = f.length;
-  span.sum = f.sum;
-  return send(f.counter, f.captured, f.sha256, {f.length, stream_card, &span});
+  return deliver(*counter, age, signature, {span.length, stream_card, &span});
 }
 
-// Signs this attempt (its age: the camera clock now minus at capture), posts the body and checks
-// that the answer is the service's (answer_signed), whose clock it then takes (set_clock).
-__attribute__((noinline)) UploadResult CameraBoard::send(uint32_t counter, uint32_t captured,
-                                                         const uint8_t* digest,
-                                                         const FrameSource& body) {
+// Reads the oldest kept frame's header and signs this attempt; the header (with the frame's
+// SHA-256) leaves the stack before the upload starts.
+__attribute__((noinline)) bool CameraBoard::sign_kept(uint32_t* counter, uint32_t* age,
+                                                      uint8_t* signature, CardSpan* span) {
+  card::Frame f;
+  if (!queue_.head(&f, &span->first_block, buf_.data)) return false;
+  *counter = f.counter;
+  *age = clock() - f.captured;
+  span->length = f.length;
+  span->sum = f.sum;
+  sign(signature, f.counter, *age, f.length, f.sha256);
+  return true;
+}
+
+// Signs an attempt of the frame with this counter and age (the camera clock now minus at
+// capture) and this body: the HMAC states on a stack frame of their own.
+__attribute__((noinline)) void CameraBoard::sign(uint8_t* signature, uint32_t counter,
+                                                 uint32_t age, uint32_t length,
+                                                 const uint8_t* digest) {
+  auth::sign_request(signature, cfg_.secret_P, CameraConfig::kSecretBytes, auth::kSignedMethod_P,
+                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, length, digest);
+}
+
+// Posts the body with its signed credential and checks that the answer is the service's
+// (answer_signed), whose clock it then takes (set_clock). Each step is a function of its own, so
+// the HMAC states and the request's buffers are never on the stack together.
+__attribute__((noinline)) UploadResult CameraBoard::deliver(uint32_t counter, uint32_t age,
+                                                            const uint8_t* signature,
+                                                            const FrameSource& body) {
   uint8_t ip[4];
   if (!resolve_host(ip)) return {UploadError::kNoHost, 0};
-  const uint32_t age = clock() - captured;
-  uint8_t signature[auth::Sha256::kDigestSize];
-  auth::sign_request(signature, cfg_.secret_P, CameraConfig::kSecretBytes, auth::kSignedMethod_P,
-                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, body.length, digest);
-  char authorization[auth::kAuthorizationMax + 1];
-  auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P, counter, age,
-                            signature);
-  const HttpHeader credential = {kAuthorization, authorization};
-  const UploadResult r =
-      upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
-                   &credential, 1, body, cfg_.upload, buf_.data, buf_.size);
+  const UploadResult r = post(ip, counter, age, signature, body);
   if (r.error != UploadError::kNone) return r;
   const Answer& answer = *reinterpret_cast<const Answer*>(buf_.data);
   if (!answer_signed(counter, r.status, answer)) return {UploadError::kUntrusted, r.status};
   set_clock(answer);
   return r;
+}
+
+__attribute__((noinline)) UploadResult CameraBoard::post(const uint8_t ip[4], uint32_t counter,
+                                                         uint32_t age, const uint8_t* signature,
+                                                         const FrameSource& body) {
+  char authorization[auth::kAuthorizationMax + 1];
+  auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P, counter, age,
+                            signature);
+  const HttpHeader credential = {kAuthorization, authorization};
+  return upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
+                      &credential, 1, body, cfg_.upload, buf_.data, buf_.size);
 }

@@ -31,6 +31,13 @@ struct CameraConfig {
   PolicyConfig policy;  // logged at boot with the rest
 };
 
+// A kept frame's data on the card: where its blocks start, its length and FrameSum.
+struct CardSpan {
+  uint32_t first_block;
+  uint32_t length;
+  FrameSum sum;
+};
+
 // The card as card::Queue reads and writes it (lib/card_queue).
 struct SdBlocks {
   bool read(uint32_t block, uint8_t* buf) { return sd::read_block(block, buf) == sd::Error::kNone; }
@@ -76,13 +83,19 @@ class CameraBoard {
  private:
   void log_settings();
   bool open_card();
+  bool commit_kept(uint32_t at, const FrameExtent& frame);
   uint32_t clock();
   void remember_frame(uint32_t length, const FrameSum& sum);
   bool resolve_host(uint8_t ip[4]);
   CaptureError capture_hashed(bool trigger, FrameExtent* frame);
   bool answer_signed(uint32_t counter, uint16_t status, const Answer& answer);
   void set_clock(const Answer& answer);
-  UploadResult send(uint32_t counter, uint32_t captured, const uint8_t* digest,
+  bool sign_kept(uint32_t* counter, uint32_t* age, uint8_t* signature, CardSpan* span);
+  UploadResult deliver(uint32_t counter, uint32_t age, const uint8_t* signature,
+                       const FrameSource& body);
+  void sign(uint8_t* signature, uint32_t counter, uint32_t age, uint32_t length,
+            const uint8_t* digest);
+  UploadResult post(const uint8_t ip[4], uint32_t counter, uint32_t age, const uint8_t* signature,
                     const FrameSource& body);
 
   const CameraConfig& cfg_;

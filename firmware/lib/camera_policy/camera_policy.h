@@ -108,7 +108,7 @@ class CameraPolicy {
 };
 
 template <class Board>
-void CameraPolicy<Board>::boot() {
+__attribute__((noinline)) void CameraPolicy<Board>::boot() {
   board_.begin();
   in_fifo_ = board_.restore_frame(&frame_extent_);
   frame_ = in_fifo_;  // the restored frame is this boot's first
@@ -168,7 +168,7 @@ void CameraPolicy<Board>::poll() {
 
 // The next capture is due: the frame still in the FIFO goes to the card, or is lost.
 template <class Board>
-void CameraPolicy<Board>::next_frame() {
+__attribute__((noinline)) void CameraPolicy<Board>::next_frame() {
   if (in_fifo_) {
     log_frame();
     log_line_P(PSTR("not uploaded before the next capture"));
@@ -188,7 +188,7 @@ void CameraPolicy<Board>::next_frame() {
 }
 
 template <class Board>
-void CameraPolicy<Board>::capture() {
+__attribute__((noinline)) void CameraPolicy<Board>::capture() {
   CaptureError err = CaptureError::kTimeout;
   const bool rescan = rescan_;
   rescan_ = false;
@@ -258,7 +258,7 @@ void CameraPolicy<Board>::done(bool kept, bool lost) {
 }
 
 template <class Board>
-void CameraPolicy<Board>::upload() {
+__attribute__((noinline)) void CameraPolicy<Board>::upload() {
   const uint32_t started = board_.millis();
   const bool kept = board_.frames_kept() != 0;  // the card's frames first: they are older
   uint32_t counter = 0;
