@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = firmware.HIL_CONFIG
 SETTINGS = firmware.settings(CONFIG)
 CEILING_KBS = 1e6 / 2 / 1000  # two SPI bytes per JPEG byte at 1 us each
-SRAM_GOAL = 512
 
 
 def scenario_rows(out: Path) -> list[report.RunReport]:
@@ -131,7 +130,7 @@ def main() -> None:
             )
         if rows:
             worst = min(r.free_sram_min for r in rows)
-            verdict = "ok" if worst >= SRAM_GOAL else "BELOW GOAL"
+            verdict = "ok" if worst >= firmware.SRAM_FREE_MIN else "BELOW GOAL"
             print(
                 scenario_row(
                     "worst free SRAM across scenarios (goal >= 512 B)", "", "", worst, verdict

@@ -12,6 +12,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The firmware configuration of the simulated board (short intervals and timeouts, a test key): the
 # HIL scenarios and the benches build with it and read what they need of it through settings().
 HIL_CONFIG = PROJECT_DIR / "tests" / "hil" / "config.h"
+# The SRAM budget: bytes free at the worst moment of any scenario (the HIL tests assert it).
+SRAM_FREE_MIN = 512
 
 
 def build(config: Path, out_dir: Path) -> Path:

@@ -110,6 +110,8 @@ def scenario(hil_elf, hil_stack, eeprom, request):
             # Legal on the chip, but a driver that needs the value it wrote would be wrong on it.
             assert board.chip.stale_pointer_reads == [], "read a buffer pointer before its command"
             assert board.bus_conflicts == 0, "two SPI chip selects low at once"
+            # The budget: the stack never comes within 512 bytes of the heap's start.
+            assert board.free_sram_low_water() >= firmware.SRAM_FREE_MIN, "SRAM below its budget"
             return outcome
 
     return run
