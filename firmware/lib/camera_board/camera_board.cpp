@@ -430,7 +430,7 @@ void CameraBoard::set_clock(const Answer& a) {
   }
 }
 
-UploadResult CameraBoard::upload(const FrameExtent& frame) {
+__attribute__((noinline)) UploadResult CameraBoard::upload(const FrameExtent& frame) {
   uint8_t signature[auth::Sha256::kDigestSize];
   const uint32_t age = clock() - captured_;
   sign(signature, counter_, age, frame.length, digest_);
