@@ -107,6 +107,8 @@ class CameraPolicy {
   FrameExtent frame_extent_ = {};
 };
 
+// The steps are not inlined into loop(): each one's locals then stay off the stack of the others
+// (the SRAM budget: 512 bytes free at the worst moment).
 template <class Board>
 __attribute__((noinline)) void CameraPolicy<Board>::boot() {
   board_.begin();
