@@ -31,6 +31,7 @@ typedef struct board {
 	cs_fn cs;
 	avr_irq_t *spi_in, *twi_in;
 	avr_twi_t *twi_unit;
+	avr_uart_t *uart0;
 	int stop;
 	uint64_t spi_bytes;
 } board;
@@ -116,6 +117,23 @@ static void on_cs_pin(avr_irq_t *irq, uint32_t value, void *param)
 	b->cs(selected(b->avr));
 }
 
+/* UDRE0 (UCSR0A bit 5) says the transmit buffer is empty, whether or not the transmitter is enabled
+ * (ATmega328P datasheet, 19.10.2; initial value 0x20). simavr 1.6 clears it when TXEN0 is turned
+ * off, which Arduino's init() does (UCSR0B = 0), and sets it again only after a byte has gone out
+ * or UDRIE0 is enabled: a driver that polls UDRE0 before its first byte, the datasheet's own
+ * example (19.6.1), would wait for ever. After each write of UCSR0B the flag is set again when
+ * no byte waits to go out. */
+#define UCSR0A 0xC0
+#define UCSR0B 0xC1
+#define UDRE0_BIT 0x20
+
+static void on_ucsr0b_write(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+	(void)addr; (void)v;
+	avr_uart_t *uart = ((board *)param)->uart0;
+	if (uart && uart->tx_cnt == 0) avr->data[UCSR0A] |= UDRE0_BIT;
+}
+
 static void no_sleep(avr_t *avr, avr_cycle_count_t how_long) { (void)avr; (void)how_long; }
 
 static board the_board;   /* one board per process: simavr keeps global state per core */
@@ -146,6 +164,10 @@ board *sb_open(const char *elf, uint32_t freq, spi_fn spi, twi_fn twi, byte_fn u
 	avr_irq_register_notify(avr_io_getirq(b->avr, AVR_IOCTL_SPI_GETIRQ(0), SPI_IRQ_OUTPUT),
 				on_spi_out, b);
 	avr_register_io_write(b->avr, SPDR, on_spdr_write, b);
+	for (avr_io_t *io = b->avr->io_port; io; io = io->next)
+		if (io->kind && !strcmp(io->kind, "uart") && ((avr_uart_t *)io)->name == '0')
+			b->uart0 = (avr_uart_t *)io;
+	avr_register_io_write(b->avr, UCSR0B, on_ucsr0b_write, b);
 	for (avr_io_t *io = b->avr->io_port; io; io = io->next)
 		if (io->kind && !strcmp(io->kind, "twi")) b->twi_unit = (avr_twi_t *)io;
 	avr_register_io_write(b->avr, TWDR, on_twdr_write, b);

@@ -5,6 +5,7 @@
 #include <camera_policy.h>
 
 #include "camera_config.h"
+#include "serial_log.h"
 
 namespace {
 
@@ -45,7 +46,7 @@ CameraPolicy<CameraBoard> camera(camera_board, kConfig.policy);
 
 void setup() {
   board::arm_watchdog();
-  Serial.begin(115200);
+  serial_log.begin(115200);
   camera.boot();
 }
 

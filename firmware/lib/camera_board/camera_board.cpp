@@ -15,6 +15,7 @@
 #include <w5500.h>
 
 #include "board.h"
+#include "serial_log.h"
 
 namespace {
 
@@ -81,17 +82,17 @@ void CameraBoard::kick_watchdog() { wdt_reset(); }
 void CameraBoard::reboot() { board::reboot(); }
 uint32_t CameraBoard::random() { return xorshift32(&random_); }
 void CameraBoard::print_P(const char* s) {
-  Serial.print(reinterpret_cast<const __FlashStringHelper*>(s));
+  serial_log.print(reinterpret_cast<const __FlashStringHelper*>(s));
 }
-void CameraBoard::print(uint32_t n) { Serial.print(n); }
-void CameraBoard::println() { Serial.println(); }
-void CameraBoard::flush() { Serial.flush(); }
+void CameraBoard::print(uint32_t n) { serial_log.print(n); }
+void CameraBoard::println() { serial_log.println(); }
+void CameraBoard::flush() { serial_log.flush(); }
 
 __attribute__((noinline)) void CameraBoard::begin() {
   print_P(cfg_.target.user_agent_P);
-  Serial.print(F(" boot, reset: "));
+  serial_log.print(F(" boot, reset: "));
   print_P(board::reset_cause_P());
-  Serial.println();
+  serial_log.println();
   log_settings();
   spi::begin();
   sd::begin();
@@ -108,60 +109,60 @@ __attribute__((noinline)) void CameraBoard::begin() {
 
 __attribute__((noinline)) void CameraBoard::log_settings() {
   const HttpTarget& t = cfg_.target;
-  Serial.print(F("config: host="));
+  serial_log.print(F("config: host="));
   print_P(t.host_P);
-  Serial.print(F(" port="));
-  Serial.print(t.port);
-  Serial.print(F(" path="));
+  serial_log.print(F(" port="));
+  serial_log.print(t.port);
+  serial_log.print(F(" path="));
   print_P(t.path_P);
-  Serial.print(F(" camera="));
+  serial_log.print(F(" camera="));
   print_P(cfg_.camera_id_P);
-  Serial.print(F(" counter="));
-  Serial.println(auth::FrameCounter(kCounterEeprom).current());
-  Serial.print(F("config: interval="));
-  Serial.print(cfg_.policy.interval_ms / 1000);
-  Serial.print(F("s resolution="));
-  Serial.print(ov2640::width(cfg_.resolution));
-  Serial.print('x');
-  Serial.print(ov2640::height(cfg_.resolution));
-  Serial.print(F(" quality="));
-  Serial.print(cfg_.jpeg_quality);
-  Serial.print(F(" mac="));
+  serial_log.print(F(" counter="));
+  serial_log.println(auth::FrameCounter(kCounterEeprom).current());
+  serial_log.print(F("config: interval="));
+  serial_log.print(cfg_.policy.interval_ms / 1000);
+  serial_log.print(F("s resolution="));
+  serial_log.print(ov2640::width(cfg_.resolution));
+  serial_log.print('x');
+  serial_log.print(ov2640::height(cfg_.resolution));
+  serial_log.print(F(" quality="));
+  serial_log.print(cfg_.jpeg_quality);
+  serial_log.print(F(" mac="));
   for (uint8_t i = 0; i < 6; ++i) {
-    if (i) Serial.print(':');
-    if (cfg_.mac[i] < 16) Serial.print('0');
-    Serial.print(cfg_.mac[i], HEX);
+    if (i) serial_log.print(':');
+    if (cfg_.mac[i] < 16) serial_log.print('0');
+    serial_log.print(cfg_.mac[i], HEX);
   }
-  Serial.println();
+  serial_log.println();
   const uint32_t ms[] = {cfg_.capture_timeout_ms, cfg_.dhcp_timeout_ms, cfg_.dns_timeout_ms,
                          cfg_.upload.connect_ms,   cfg_.upload.send_ms,  cfg_.upload.response_ms,
                          cfg_.policy.retry.base_ms, cfg_.policy.retry.cap_ms};
-  Serial.print(F("config: ms capture dhcp dns connect send response retry max:"));
+  serial_log.print(F("config: ms capture dhcp dns connect send response retry max:"));
   for (uint32_t v : ms) {
-    Serial.print(' ');
-    Serial.print(v);
+    serial_log.print(' ');
+    serial_log.print(v);
   }
-  Serial.print(F("; capture_attempts="));
-  Serial.println(cfg_.policy.capture_attempts);
+  serial_log.print(F("; capture_attempts="));
+  serial_log.println(cfg_.policy.capture_attempts);
 }
 
 bool CameraBoard::bring_up_camera() {
   if (!arduchip::reset_and_check()) {
-    Serial.println(F("camera: ArduChip does not answer on SPI (test register)"));
+    serial_log.println(F("camera: ArduChip does not answer on SPI (test register)"));
     return false;
   }
   const uint16_t id = ov2640::product_id();
   if ((id >> 8) != 0x26) {
-    Serial.print(F("camera: OV2640 not found on I2C, id 0x"));
-    Serial.println(id, HEX);
+    serial_log.print(F("camera: OV2640 not found on I2C, id 0x"));
+    serial_log.println(id, HEX);
     return false;
   }
   if (!ov2640::init_jpeg(cfg_.resolution, cfg_.jpeg_quality)) {
-    Serial.println(F("camera: OV2640 JPEG set-up failed"));
+    serial_log.println(F("camera: OV2640 JPEG set-up failed"));
     return false;
   }
-  Serial.print(F("camera: ok, OV2640 id 0x"));
-  Serial.println(id, HEX);
+  serial_log.print(F("camera: ok, OV2640 id 0x"));
+  serial_log.println(id, HEX);
   report_camera_bus();
   return true;
 }
@@ -174,10 +175,10 @@ void CameraBoard::report_camera_bus() {
   if (bit == rewind_bit_ && clock == camera_clock_) return;
   rewind_bit_ = bit;
   camera_clock_ = clock;
-  Serial.print(F("camera: SPI "));
-  Serial.print(clock == spi::k8MHz ? 8 : 4);
-  Serial.print(F(" MHz, FIFO rewind bit 0x"));
-  Serial.println(bit, HEX);
+  serial_log.print(F("camera: SPI "));
+  serial_log.print(clock == spi::k8MHz ? 8 : 4);
+  serial_log.print(F(" MHz, FIFO rewind bit 0x"));
+  serial_log.println(bit, HEX);
 }
 
 void CameraBoard::slow_camera_bus() { arduchip::slow_down(); }
@@ -186,12 +187,12 @@ bool CameraBoard::bring_up_network() {
   if (!chip_ok_) {
     chip_ok_ = w5500::reset();
     if (!chip_ok_) {
-      Serial.println(F("net: W5500 does not answer"));
+      serial_log.println(F("net: W5500 does not answer"));
       return false;
     }
     w5500::set_mac(cfg_.mac);
-    Serial.print(F("net: W5500 ok, link "));
-    Serial.println(w5500::link_up() ? F("up") : F("down"));
+    serial_log.print(F("net: W5500 ok, link "));
+    serial_log.println(w5500::link_up() ? F("up") : F("down"));
   }
   return dhcp_.acquire(uptime_.seconds(), cfg_.dhcp_timeout_ms, xorshift32(&random_));
 }
@@ -207,26 +208,26 @@ bool CameraBoard::keep_network(uint32_t now_ms) {
 bool CameraBoard::open_card() {
   const sd::Error e = sd::init();
   card_ok_ = false;
-  Serial.print(F("card: "));
+  serial_log.print(F("card: "));
   if (e != sd::Error::kNone) {
     print_P(sd::error_name(e));
   } else {
     const card::Open o = queue_.open(buf_.data);
     card_ok_ = o == card::Open::kOk;
     if (o == card::Open::kNotOurs) {
-      Serial.print(F("no queue label (stopmotion card --format), not used"));
+      serial_log.print(F("no queue label (stopmotion card --format), not used"));
     } else if (!card_ok_) {
-      Serial.print(F("unreadable"));
+      serial_log.print(F("unreadable"));
     } else {
-      Serial.print(sd::blocks());
-      Serial.print(F(" blocks, "));
-      Serial.print(queue_.count());
-      Serial.print(F(" frames kept, "));
-      Serial.print(queue_.lost());
-      Serial.print(F(" lost"));
+      serial_log.print(sd::blocks());
+      serial_log.print(F(" blocks, "));
+      serial_log.print(queue_.count());
+      serial_log.print(F(" frames kept, "));
+      serial_log.print(queue_.lost());
+      serial_log.print(F(" lost"));
     }
   }
-  Serial.println();
+  serial_log.println();
   return card_ok_;
 }
 
@@ -241,8 +242,8 @@ uint32_t CameraBoard::clock() {
 __attribute__((noinline)) bool CameraBoard::restore_frame(FrameExtent* frame) {
   FifoRecord r;
   if (!read_record(&r) || r.length == 0) return false;
-  Serial.print(F("frame counter "));
-  Serial.print(r.counter);
+  serial_log.print(F("frame counter "));
+  serial_log.print(r.counter);
   bool found = false;
   if (arduchip::check()) {
     for (uint8_t tries = 0; tries < 2 && !found; ++tries) {
@@ -252,12 +253,12 @@ __attribute__((noinline)) bool CameraBoard::restore_frame(FrameExtent* frame) {
     }
   }
   if (!found) {
-    Serial.println(F(": not in the FIFO after the reset: lost"));
+    serial_log.println(F(": not in the FIFO after the reset: lost"));
     count_lost();
     frame_done();
     return false;
   }
-  Serial.println(F(": still in the FIFO after the reset: sending it"));
+  serial_log.println(F(": still in the FIFO after the reset: sending it"));
   counter_ = r.counter;
   captured_ = r.captured;
   return true;
@@ -303,20 +304,20 @@ __attribute__((noinline)) bool CameraBoard::keep_frame(const FrameExtent& frame)
   uint32_t next = at + 1;
   const bool ok = at && stream_frame(frame, buf_.data, card::kBlockBytes, write_block, &next) &&
                   commit_kept(at, frame);
-  Serial.print(F("card: frame counter "));
-  Serial.print(counter_);
+  serial_log.print(F("card: frame counter "));
+  serial_log.print(counter_);
   if (!ok) {
-    Serial.println(F(" could not be written"));
+    serial_log.println(F(" could not be written"));
     card_ok_ = false;  // tried again (init and all) at the next frame
     return false;
   }
-  Serial.print(F(" kept in "));
-  Serial.print(::millis() - started);
-  Serial.print(F(" ms, "));
-  Serial.print(queue_.count());
-  Serial.print(F(" kept, "));
-  Serial.print(queue_.lost());
-  Serial.println(F(" lost"));
+  serial_log.print(F(" kept in "));
+  serial_log.print(::millis() - started);
+  serial_log.print(F(" ms, "));
+  serial_log.print(queue_.count());
+  serial_log.print(F(" kept, "));
+  serial_log.print(queue_.lost());
+  serial_log.println(F(" lost"));
   frame_done();
   return true;
 }
@@ -348,7 +349,7 @@ bool CameraBoard::resolve_host(uint8_t ip[4]) {
   }
   if (!host_ip_[0]) return false;
   memcpy(ip, host_ip_, 4);  // the name did not resolve now, but it did before
-  Serial.println(F("dns: using the last known address"));
+  serial_log.println(F("dns: using the last known address"));
   return true;
 }
 

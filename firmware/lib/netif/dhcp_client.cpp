@@ -7,6 +7,7 @@
 #include <w5500.h>
 
 #include "net_log.h"
+#include "serial_log.h"
 
 namespace {
 const uint8_t kZero[4] = {0, 0, 0, 0};
@@ -60,11 +61,11 @@ bool DhcpClient::acquire(uint32_t now_s, uint32_t timeout_ms, uint32_t xid_seed)
         bind(ack, now_s + (millis() - start) / 1000);
         return true;
       }
-      Serial.println(t == dhcp::kNak ? F("dhcp: NAK, starting over") : F("dhcp: no ACK"));
+      serial_log.println(t == dhcp::kNak ? F("dhcp: NAK, starting over") : F("dhcp: no ACK"));
     }
     if (wait_ms < 16000) wait_ms *= 2;  // RFC 2131 4.1: back off 4, 8, 16 ... seconds
   }
-  Serial.println(F("dhcp: no address"));
+  serial_log.println(F("dhcp: no address"));
   return false;
 }
 
@@ -73,13 +74,13 @@ bool DhcpClient::maintain(uint32_t now_s, uint32_t timeout_ms) {
   const dhcp::Phase phase = dhcp::lease_phase(lease_, now_s);
   if (phase == dhcp::kBound || (int32_t)(now_s - next_try_s_) < 0) return true;
   if (phase == dhcp::kExpired) {
-    Serial.println(F("dhcp: lease expired"));
+    serial_log.println(F("dhcp: lease expired"));
     return acquire(now_s, timeout_ms, xid_ + 1);
   }
   ++xid_;
   dhcp::Reply ack;
   const bool renewing = phase == dhcp::kRenewing;
-  Serial.println(renewing ? F("dhcp: renewing") : F("dhcp: rebinding"));
+  serial_log.println(renewing ? F("dhcp: renewing") : F("dhcp: rebinding"));
   const uint8_t t = exchange(dhcp::kRequest, ip_, kZero, kZero, renewing ? server_ : kBroadcast,
                              4000, &ack);
   if (t == dhcp::kAck) {
@@ -87,7 +88,7 @@ bool DhcpClient::maintain(uint32_t now_s, uint32_t timeout_ms) {
     return true;
   }
   if (t == dhcp::kNak) {
-    Serial.println(F("dhcp: NAK on renewal"));
+    serial_log.println(F("dhcp: NAK on renewal"));
     return acquire(now_s, timeout_ms, xid_ + 1);
   }
   next_try_s_ = now_s + dhcp::lease_retry_in_s(lease_, now_s);
@@ -106,17 +107,17 @@ void DhcpClient::bind(const dhcp::Reply& reply, uint32_t now_s) {
   next_try_s_ = now_s;
   bound_ = true;
   w5500::set_network(ip_, r->subnet, r->router);
-  Serial.print(F("dhcp: bound "));
+  serial_log.print(F("dhcp: bound "));
   log_ip(ip_);
-  Serial.print(F(" mask "));
+  serial_log.print(F(" mask "));
   log_ip(r->subnet);
-  Serial.print(F(" gw "));
+  serial_log.print(F(" gw "));
   log_ip(r->router);
-  Serial.print(F(" dns "));
+  serial_log.print(F(" dns "));
   log_ip(dns_);
-  Serial.print(F(" lease "));
-  Serial.print(lease_.lease_s);
-  Serial.println('s');
+  serial_log.print(F(" lease "));
+  serial_log.print(lease_.lease_s);
+  serial_log.println('s');
 }
 
 void DhcpClient::unbind() {

@@ -5,6 +5,7 @@
 #include <udp_socket.h>
 
 #include "net_log.h"
+#include "serial_log.h"
 
 namespace {
 
@@ -36,12 +37,12 @@ bool dns_resolve(const char* host_P, const uint8_t server[4], NetBuffer buf, uin
     r = ask(server, buf, n, id, timeout_ms / 3, ip_out);
   }
   udp::close();
-  Serial.print(F("dns: "));
+  serial_log.print(F("dns: "));
   if (r == dns::kOk) {
     log_ip(ip_out);
-    Serial.println();
+    serial_log.println();
   } else {
-    Serial.println(r == dns::kServerError ? F("failed, server error")
+    serial_log.println(r == dns::kServerError ? F("failed, server error")
                    : r == dns::kNoAddress ? F("failed, no address for the name")
                    : r == dns::kMalformed ? F("failed, malformed answer")
                                           : F("failed, no answer"));
