@@ -135,7 +135,8 @@ int string_to_sign(char** argv) {
   if (sha.size() != 32) return 2;
   std::string text;
   auth::string_to_sign(append, &text, argv[0], argv[1], argv[2], strtoul(argv[3], nullptr, 0),
-                       strtoul(argv[4], nullptr, 0), strtoul(argv[5], nullptr, 0), sha.data());
+                       strtoul(argv[4], nullptr, 0), strtoul(argv[5], nullptr, 0), sha.data(),
+                       argv[7]);
   print_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   return 0;
 }
@@ -175,7 +176,7 @@ int main(int argc, char** argv) {
   static const Command kCommands[] = {{"dns-query", 2, dns_query}, {"dns-parse", 2, dns_parse},
                                       {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse},
                                       {"post-head", 6, post_head},
-                                      {"string-to-sign", 7, string_to_sign},
+                                      {"string-to-sign", 8, string_to_sign},
                                       {"authorization", 4, authorization},
                                       {"signed-route", 0, signed_route},
                                       {"verdict", 1, verdict}};

@@ -41,16 +41,18 @@ def test_the_firmwares_head_is_the_protocols(codec_tool, host, port, path, lengt
     assert firmware == upload.request_head(host_header, path, length, credential, user_agent)
 
 
+@pytest.mark.parametrize("health", ["", "up=86400 boots=3 reset=watchdog sram=531 tries=2"])
 @pytest.mark.parametrize("age", AGES)
 @pytest.mark.parametrize("camera,counter,length", [
     ("cam-1", 0, 0), ("a" * 32, 2**32 - 1, 4_500_000), ("garden-01", 123456, 59377),
 ])
-def test_the_firmwares_string_to_sign_is_the_protocols(codec_tool, camera, counter, age, length):
+def test_the_firmwares_string_to_sign_is_the_protocols(codec_tool, camera, counter, age, length,
+                                                       health):
     body_sha256 = hashlib.sha256(camera.encode()).hexdigest()
     firmware = tool(codec_tool, "string-to-sign", upload.METHOD, upload.ROUTE, camera, counter,
-                    age, length, body_sha256)
+                    age, length, body_sha256, health)
     assert firmware == upload.string_to_sign(upload.METHOD, upload.ROUTE, camera, counter, age,
-                                             length, body_sha256)
+                                             length, body_sha256, health)
 
 
 @pytest.mark.parametrize("age", AGES)

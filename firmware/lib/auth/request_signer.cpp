@@ -57,7 +57,8 @@ bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash
 
 void string_to_sign(ByteSink sink, void *context, const char *method_P, const char *path_P,
                     const char *camera_P, uint32_t counter, uint32_t age_s,
-                    uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize]) {
+                    uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize],
+                    const char *health) {
   const char newline = '\n';
   put(sink, context, "SM1\n", 4);
   put_P(sink, context, method_P);
@@ -76,16 +77,18 @@ void string_to_sign(ByteSink sink, void *context, const char *method_P, const ch
     const char two[2] = {hex_digit(body_sha256[i] >> 4), hex_digit(body_sha256[i])};
     put(sink, context, two, 2);
   }
+  put(sink, context, &newline, 1);
+  put(sink, context, health, strlen(health));
 }
 
 void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
                   uint32_t age_s, uint32_t content_length,
-                  const uint8_t body_sha256[Sha256::kDigestSize]) {
+                  const uint8_t body_sha256[Sha256::kDigestSize], const char *health) {
   HmacSha256 mac;
   mac.begin(key_P, key_length);
   string_to_sign(hmac_sink, &mac, method_P, path_P, camera_P, counter, age_s, content_length,
-                 body_sha256);
+                 body_sha256, health);
   mac.finish(signature);
 }
 

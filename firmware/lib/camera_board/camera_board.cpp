@@ -374,6 +374,23 @@ bool take_u32(const char* text, uint16_t n, uint16_t* at, uint32_t value) {
   return *at < n && text[*at] == ',';
 }
 
+// The decimal that ends at text[*at] (exclusive) with the flash string name_P before it: value
+// gets it and *at moves back to the name's start. False when the text there is not name, digits.
+bool take_back_u32(const char* text, uint16_t* at, const char* name_P, uint32_t* value) {
+  uint16_t i = *at;
+  uint32_t v = 0, scale = 1;
+  for (; i && isdigit(text[i - 1]) && scale <= 1000000000UL; scale *= 10) {
+    v += (uint32_t)(text[--i] - '0') * scale;
+  }
+  const uint16_t name_length = strlen_P(name_P);
+  if (i == *at || i < name_length) return false;
+  uint16_t name = i - name_length;
+  if (!take_P(text, i, &name, name_P)) return false;
+  *at = i - name_length;
+  *value = v;
+  return true;
+}
+
 uint8_t hex_value(char c) { return (uint8_t)(c <= '9' ? c - '0' : c - 'a' + 10); }
 
 }  // namespace
@@ -416,17 +433,15 @@ __attribute__((noinline)) bool CameraBoard::answer_signed(uint32_t counter, uint
   return true;
 }
 
-// The service's clock from a signed answer's Time=, which ends its signed part (answer.py): the
-// card keeps unix time minus the camera clock, so `stopmotion card` can date the frames it holds.
+// The service's clock from a signed answer's Time=, which Next= follows at the end of its signed
+// part (answer.py): the card keeps unix time minus the camera clock, so `stopmotion card` can date
+// the frames it holds.
 void CameraBoard::set_clock(const Answer& a) {
   static const char kTime[] PROGMEM = "Time=";
+  static const char kNext[] PROGMEM = ", Next=";
   uint16_t at = a.length - 64 - 12;  // answer_signed() checked the length
-  uint32_t now = 0, scale = 1;
-  for (; at && isdigit(a.text[at - 1]) && scale <= 1000000000UL; scale *= 10) {
-    now += (uint32_t)(a.text[--at] - '0') * scale;
-  }
-  uint16_t name = at - (sizeof kTime - 1);
-  if (at >= sizeof kTime - 1 && take_P(a.text, a.length, &name, kTime)) {
+  uint32_t next_s, now;
+  if (take_back_u32(a.text, &at, kNext, &next_s) && take_back_u32(a.text, &at, kTime, &now)) {
     queue_.set_anchor(now - clock());
   }
 }
@@ -471,7 +486,7 @@ __attribute__((noinline)) void CameraBoard::sign(uint8_t* signature, uint32_t co
                                                  uint32_t age, uint32_t length,
                                                  const uint8_t* digest) {
   auth::sign_request(signature, cfg_.secret_P, CameraConfig::kSecretBytes, auth::kSignedMethod_P,
-                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, length, digest);
+                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, length, digest, "");
 }
 
 // Posts the body with its signed credential and checks that the answer is the service's

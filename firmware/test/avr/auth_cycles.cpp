@@ -89,7 +89,7 @@ int main() {
   uint8_t signature[32];
   start();
   auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 86400, 65000,
-                     digest);
+                     digest, "");
   report("sign_request", 0, stop());
 
   start();
