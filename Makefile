@@ -36,7 +36,7 @@ system-deps:
 	@scripts/install-system-deps $(APT_PACKAGES)
 
 run: $(BIN)/.run-installed
-	$(BIN)/stopmotion serve --port $(PORT) --s3-port $(S3_PORT)
+	$(BIN)/stopmotion serve --port $(PORT) --s3-port $(S3_PORT) $(if $(CLOCK),--clock $(CLOCK))
 
 test: setup system-deps
 	$(BIN)/ruff check .

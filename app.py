@@ -8,11 +8,10 @@ import functools
 import json
 import logging
 import os
-from datetime import UTC, datetime
 
 from chalice import Chalice, Response
 
-from chalicelib import catalog, ingest, keystore, preview
+from chalicelib import catalog, clock, ingest, keystore, preview
 from chalicelib.protocol import answer, keys, upload, viewer
 from chalicelib.protocol.errors import LengthRequired, ProtocolError
 from chalicelib.storage import FrameStore, make_client
@@ -73,13 +72,14 @@ def json_answers(event, get_response):
     """Every answer of the app: JSON ends with a newline (a shell prompt after curl starts on its
     own line). Chalice would serialise without one; this is the one place. Every answer to a
     camera's upload, Chalice's own 415 included, is signed for the camera when it can be."""
-    received = datetime.now(UTC)
+    received = clock.now()
     response = get_response(event)
     if response.status_code == 415:  # Chalice's own answer names only the type it refused
         response.body["Message"] += f"; send Content-Type {' or '.join(upload.CONTENT_TYPES)}"
     if event.method == upload.METHOD and event.path == upload.ROUTE:
+        frame = bool(event.raw_body) or "transfer-encoding" in event.headers  # else a hello
         signed = signed_answer(get_keys(), event.headers.get("authorization"), received,
-                               response.status_code, response.body)
+                               response.status_code, response.body, frame)
         if signed:
             response.headers[answer.HEADER] = signed
     if not isinstance(response.body, str | bytes):
@@ -108,7 +108,7 @@ def post_frame():
         raise LengthRequired("send the frame with a Content-Length header, not chunked")
     stored, status = receive(
         get_store(), get_keys(), request.headers.get("authorization"), request.raw_body,
-        max_frame_bytes(),
+        max_frame_bytes(), request.headers.get(upload.HEALTH_HEADER.lower()),
     )
     return Response(body=stored, status_code=status)
 

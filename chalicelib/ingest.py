@@ -6,9 +6,9 @@ taken), so a frame a camera kept for days lands in its place among the others.""
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from chalicelib import jpeg
+from chalicelib import clock, jpeg
 from chalicelib.protocol import keys
 from chalicelib.protocol.errors import FrameTooLarge
 from chalicelib.storage import FrameStore
@@ -26,18 +26,20 @@ def ingest(
     received: datetime | None = None,
     claim: Callable[[str], tuple[str, bool]] | None = None,
     age: int = 0,
+    health: str | None = None,
 ) -> dict:
     """Repairs and stores body as a frame of camera captured age seconds before it was received
     (now unless given); returns what the client is told (201).
 
     claim (signed uploads, chalicelib/upload.py) gets the new key once the body proved to be a JPEG
     and returns (key to use, whether to write it): a retry of a stored frame names the first key,
-    and so the capture time its first attempt gave.
+    and so the capture time its first attempt gave. health: the camera's Stopmotion-Health value,
+    kept in the object's metadata as `health` (not in what the client is told).
     """
     if len(body) > max_bytes:
         raise FrameTooLarge(f"the frame is {len(body)} bytes; the limit is {max_bytes}")
     image = jpeg.repair(body)
-    received = received or datetime.now(UTC)
+    received = received or clock.now()
     captured = received - timedelta(seconds=age)
     key, write = keys.frame_key(camera, captured), True
     if claim is not None:
@@ -59,6 +61,8 @@ def ingest(
     }
     metadata = {name: str(value) for name, value in facts.items() if name != "repairs"}
     metadata["repairs"] = ",".join(image.repairs)
+    if health:
+        metadata["health"] = health
     if write:
         store.put(key, image.parts, metadata)
     return {"key": key, **facts}

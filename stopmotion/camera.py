@@ -191,9 +191,10 @@ def sign_as_camera(
     secret_hex: str | None = None,
     counter: int | None = None,
     age: int = 0,
+    health: str | None = None,
 ) -> str | None:
-    """The Authorization value for a post by camera of a frame captured age seconds ago, or None
-    when no secret is known for it.
+    """The Authorization value for a post by camera of a frame captured age seconds ago (with
+    this Stopmotion-Health value, None: none), or None when no secret is known for it.
 
     The secret comes from camera_secret; the counter, unless given, from counters.json beside the
     secrets file (per camera and secret, so a rotated secret counts from 1).
@@ -205,7 +206,7 @@ def sign_as_camera(
         counter = next_counter(
             secrets_file.with_name("counters.json"), f"{camera}/{key_id(secret)}"
         )
-    return upload.authorization(secret, camera, counter, body, age=age)
+    return upload.authorization(secret, camera, counter, body, age=age, health=health)
 
 
 def ensure_local(path: Path, camera: str = DEMO_CAMERA) -> tuple[bytes, str]:

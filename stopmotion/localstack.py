@@ -2,6 +2,10 @@
 
     with LocalStack(data_dir) as stack:
         requests go to stack.api_url; frames land under data_dir/<bucket>/frames/...
+        stack.set_clock(3600)  # the service's clock an hour ahead of this machine's
+
+The service's clock (chalicelib/clock.py) reads its offset from data_dir/clock, which the stack
+always names to chalice local; a new stack starts on this machine's time, or at `clock_start`.
 """
 
 import ctypes
@@ -17,12 +21,14 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 import boto3
 from botocore.config import Config
 
+from chalicelib import clock
 from stopmotion.camera import DEFAULT_FILE as DEFAULT_SECRETS
 from stopmotion.camera import DEMO_CAMERA, ensure_local, write_json
 
@@ -33,6 +39,7 @@ STAGE = "local"
 # beside the secrets, in the data dir; `stopmotion post` and `pull --local` read it.
 STATE_NAME = "stack.json"
 DEFAULT_STATE_FILE = DEFAULT_SECRETS.with_name(STATE_NAME)
+CLOCK_NAME = "clock"  # in the data dir: the service's clock offset (chalicelib/clock.py)
 # Credentials of the local S3 server only (rclone rejects very short keys).
 ACCESS_KEY, SECRET_KEY = "stopmotion-local", "stopmotion-local-secret"
 
@@ -117,6 +124,7 @@ class LocalStack:
         env: dict[str, str] | None = None,
         log_file: str | Path | None = None,
         timeout: float = 30.0,
+        clock_start: datetime | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.api_port = port or free_port()
@@ -127,6 +135,8 @@ class LocalStack:
         # Camera secrets and the viewer token (stopmotion camera); outside the bucket folders.
         self.secrets_file = self.data_dir / DEFAULT_SECRETS.name
         self.state_file = self.data_dir / STATE_NAME
+        self.clock_file = self.data_dir / CLOCK_NAME
+        self.clock_start = clock_start
         self.env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": ACCESS_KEY,
@@ -135,6 +145,7 @@ class LocalStack:
             "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
             "FRAMES_BUCKET": self.bucket,
             "SECRETS_FILE": str(self.secrets_file),
+            clock.ENV: str(self.clock_file),
             **(env or {}),
         }
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
@@ -175,6 +186,10 @@ class LocalStack:
                     "S3_PORT=<s3 port> (stopmotion serve --port --s3-port)")
         (self.data_dir / self.bucket).mkdir(parents=True, exist_ok=True)  # a folder is a bucket
         ensure_local(self.secrets_file)  # a demo camera and a viewer token, kept once made
+        if self.clock_start is None:
+            self.clock_file.unlink(missing_ok=True)  # no clock of an earlier `serve --clock`
+        else:
+            self.set_clock((self.clock_start - datetime.now(UTC)).total_seconds())
         for server in self.servers:
             self.launch(server)
         write_json(self.state_file, {
@@ -212,6 +227,15 @@ class LocalStack:
             server.process = None
         if (running_stack(self.state_file) or {}).get("pid") == os.getpid():
             self.state_file.unlink()
+
+    def set_clock(self, offset_s: float) -> None:
+        """Sets the service's clock offset_s seconds ahead of this machine's (negative: behind),
+        from its next request on; 0 puts it back."""
+        clock.write_offset(self.clock_file, offset_s)
+
+    def service_time(self) -> datetime:
+        """What the service's clock says now."""
+        return clock.now({clock.ENV: str(self.clock_file)})
 
     def wait(self) -> Server:
         """Blocks until one of the servers exits; returns it (its process holds the status)."""

@@ -4,18 +4,22 @@ Raw HTTP/1.1 over a socket (no HTTP library): the protocol's request head
 (chalicelib/protocol/upload.py), Content-Length, no chunking; then it prints the answer and, like
 the camera, trusts it only when its Stopmotion-Answer verifies with the camera's secret for this
 request (chalicelib/protocol/answer.py): anything else is "answer not from the service", a 2xx
-included. Options reproduce what the old camera module revisions put on the wire, to test the
-service's repairs.
+included; a verified answer also says when the camera's next capture is (its schedule, from the
+answer's Time and Next). `--hello` sends what the camera sends at boot instead: no frame, only
+the question when to capture. Like the firmware it reports its health (Stopmotion-Health, signed):
+its firmware version and the attempt, unless --health says otherwise. Options reproduce what the
+old camera module revisions put on the wire, to test the service's repairs.
 """
 
 import argparse
 import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalicelib.protocol import answer, keys, upload
-from chalicelib.protocol.errors import UnsignedAnswer
+from chalicelib.protocol.errors import MalformedHealth, UnsignedAnswer
 from stopmotion import camera as camera_secrets
 from stopmotion import localstack
 
@@ -31,18 +35,26 @@ def camera_body(jpeg: bytes, dummy_byte: bool = False, drop_ff: bool = False,
     return body + bytes([FIFO_PAD]) * pad
 
 
+def stand_in_health(version: str = upload.FIRMWARE_VERSION) -> str:
+    """The health this stand-in camera reports by default: what it knows (its firmware version,
+    one attempt); ValueError for a version the health header cannot carry."""
+    return upload.health_value({"fw": version, "tries": 1})
+
+
 def build_request(url: str, body: bytes, version: str = upload.FIRMWARE_VERSION,
-                  authorization: str | None = None) -> bytes:
-    """The exact bytes the firmware sends for one frame to url; with authorization, signed as
-    the firmware signs (stopmotion.camera.sign_as_camera). ValueError for a value that would not
-    be one header line."""
+                  authorization: str | None = None, health: str | None = None) -> bytes:
+    """The exact bytes the firmware sends for one frame (b"": a hello) to url; with
+    authorization, signed as the firmware signs (stopmotion.camera.sign_as_camera), and with this
+    Stopmotion-Health value (None: no header). ValueError for a value that would not be one
+    header line."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port and parts.port != 80:
         host = f"{host}:{parts.port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     user_agent = upload.USER_AGENT_PREFIX + version
-    return upload.request_head(host, path, len(body), authorization, user_agent) + body
+    return upload.request_head(host, path, len(body), authorization, user_agent,
+                               health=health) + body
 
 
 def send(url: str, request: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
@@ -81,17 +93,27 @@ def verdict(status: int, raw: bytes, secret: bytes, camera: str, counter: int) -
                        "the camera would send the frame again")
     said = (f"the service answered {signed.status} to counter {counter} "
             f"at {keys.iso(signed.received)}")
+    capture = datetime.fromtimestamp(signed.time + signed.next_s, UTC)
+    then = f"; next capture at {keys.iso(capture)} (in {signed.next_s} s)"
+    if 200 <= signed.status < 300 and signed.key is None:
+        return True, f"{said}: hello answered{then}"
     if 200 <= signed.status < 300:
-        return True, f"{said}: stored {signed.key} (sha256 {signed.sha256})"
+        return True, f"{said}: stored {signed.key} (sha256 {signed.sha256}){then}"
     if answer.final(signed.status):
-        return False, f"{said}: refused for good, the camera gives this frame up"
-    return False, f"{said}: the camera would send the frame again"
+        return False, f"{said}: refused for good, the camera gives this frame up{then}"
+    return False, f"{said}: the camera would send the frame again{then}"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("post", help="send a JPEG as the camera does",
                                    description=__doc__.splitlines()[0])
-    parser.add_argument("jpeg", type=Path, help="the JPEG file to send")
+    parser.add_argument("jpeg", type=Path, nargs="?", help="the JPEG file to send")
+    parser.add_argument("--hello", action="store_true",
+                        help="send the camera's boot request instead of a frame (no body): the "
+                        "service answers when to capture next")
+    parser.add_argument("--health", metavar="VALUE",
+                        help="the Stopmotion-Health value to report, e.g. 'fw=0.2.0 up=3600 "
+                        "sram=612' (default: 'fw=<firmware version> tries=1'; '' sends none)")
     parser.add_argument("--url", help="where the camera posts (default: the running `make run`)")
     parser.add_argument("--camera", help="camera id to sign as "
                         f"(default: make run's demo camera; with --url, {keys.DEFAULT_CAMERA})")
@@ -117,10 +139,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.hello == (args.jpeg is not None):
+        sys.exit("post: give a JPEG to send, or --hello (then no JPEG)")
     try:
-        jpeg = args.jpeg.read_bytes()
+        jpeg = b"" if args.hello else args.jpeg.read_bytes()
     except OSError as error:
         sys.exit(f"post: {error}")
+    if not (args.hello or jpeg):
+        sys.exit(f"post: {args.jpeg} is empty: an empty body is the camera's hello (--hello)")
+    if args.hello and (args.dummy_byte or args.drop_ff or args.pad or args.age):
+        sys.exit("post: --hello sends no frame: no --dummy-byte, --drop-ff, --pad or --age")
+    health = args.health or None
+    if args.health is None:
+        try:
+            health = stand_in_health(args.firmware_version)
+        except ValueError:
+            sys.exit(f"post: --firmware-version {args.firmware_version!r} cannot be the health's "
+                     "fw= value (A-Z a-z 0-9 . -, 1-16 characters): choose another, or give "
+                     "--health")
+    try:
+        upload.parse_health(health)
+    except MalformedHealth as error:
+        sys.exit(f"post: --health: {error}")
     if args.pad < 0:
         sys.exit("post: --pad must not be negative")
     if not 0 <= args.age <= upload.MAX_AGE_S:
@@ -136,15 +176,15 @@ def main(args: argparse.Namespace) -> int:
         args.secrets_file = args.secrets_file or Path(stack["secrets_file"])
     args.camera = args.camera or keys.DEFAULT_CAMERA
     args.secrets_file = args.secrets_file or camera_secrets.DEFAULT_FILE
-    body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad)
+    body = camera_body(jpeg, args.dummy_byte, args.drop_ff, args.pad) if jpeg else b""
     try:
         secret = camera_secrets.camera_secret(args.camera, args.secrets_file, args.secret)
         authorization = camera_secrets.sign_as_camera(
-            args.camera, body, args.secrets_file, args.secret, args.counter, args.age)
+            args.camera, body, args.secrets_file, args.secret, args.counter, args.age, health)
         if authorization is None:
             print(f"post: no secret for camera {args.camera!r} in {args.secrets_file}: sending "
                   "unsigned (`stopmotion camera add` makes one)", file=sys.stderr)
-        request = build_request(args.url, body, args.firmware_version, authorization)
+        request = build_request(args.url, body, args.firmware_version, authorization, health)
         status, raw = send(args.url, request, args.timeout)
     except (OSError, ValueError) as error:
         sys.exit(f"post: {args.url}: {error}")

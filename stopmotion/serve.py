@@ -4,6 +4,7 @@ import argparse
 import os
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chalicelib.protocol import upload
@@ -24,7 +25,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data-dir", type=Path, default=PROJECT_DIR / "var", help="where frames land (var/)"
     )
+    parser.add_argument(
+        "--clock", type=_start_time, metavar="ISO-TIME",
+        help="start the service's clock at this time (e.g. 2026-12-01T08:59:30Z; UTC unless a "
+        "zone is given) and let it run from there: try a camera's schedule without waiting",
+    )
     parser.set_defaults(func=serve)
+
+
+def _start_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 time: write e.g. 2026-12-01T08:59:30Z") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _shown(path: Path) -> str:
@@ -76,7 +91,12 @@ def serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with LocalStack(args.data_dir, args.port, args.s3_port) as stack:
+        with LocalStack(args.data_dir, args.port, args.s3_port,
+                        clock_start=getattr(args, "clock", None)) as stack:
+            if stack.clock_start is not None:
+                started = stack.clock_start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+                print(f"The service's clock started at {started} UTC and runs from there "
+                      f"(its offset is in {_shown(stack.clock_file)})", flush=True)
             print(instructions(stack), flush=True)
             for restart in range(1, MAX_RESTARTS + 1):
                 died = stack.wait()

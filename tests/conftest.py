@@ -15,12 +15,21 @@ def local_stack(tmp_path_factory):
     """`rclone serve s3` + `chalice local` on free 127.0.0.1 ports, for the whole session.
 
     Tests share it: give each test its own camera id so their frames do not mix.
-    Server output goes to <tmp>/stack.log.
+    Server output goes to <tmp>/stack.log. A test that moves the service's clock uses
+    `stack_clock`, which puts it back.
     """
     root = tmp_path_factory.mktemp("stack")
     with LocalStack(root / "data", log_file=root / "stack.log") as stack:
         cameras_for(stack)
         yield stack
+
+
+@pytest.fixture
+def stack_clock(local_stack):
+    """local_stack.set_clock (offset seconds ahead of this machine's clock) for one test; the
+    service's clock is back on this machine's time after it."""
+    yield local_stack.set_clock
+    local_stack.set_clock(0)
 
 
 @pytest.fixture
@@ -47,10 +56,12 @@ class SignedCameras:
         return bytes.fromhex(self.store.load()["cameras"][camera])
 
     def authorization(self, camera: str, body: bytes, counter: int | None = None,
-                      path: str = upload.ROUTE, method: str = upload.METHOD, age: int = 0) -> str:
+                      path: str = upload.ROUTE, method: str = upload.METHOD, age: int = 0,
+                      health: str | None = None) -> str:
         if counter is None:
             counter = self.counters[camera] = self.counters.get(camera, 0) + 1
-        return upload.authorization(self.secret(camera), camera, counter, body, path, method, age)
+        return upload.authorization(self.secret(camera), camera, counter, body, path, method, age,
+                                    health)
 
     def viewer(self) -> dict[str, str]:
         """Headers that carry the viewer token."""
@@ -84,18 +95,23 @@ def camera_post(
     counter: int | None = None,
     sign: bool = True,
     age: int = 0,
+    health: str | None = None,
+    signed_health: str | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """POSTs body exactly as the firmware does (upload.request_head): raw HTTP/1.1,
     Content-Length, Connection: close, signed for camera (next counter unless given; captured age
-    seconds ago) when the stack is known and camera is not None. Returns (status, headers with
+    seconds ago; with this Stopmotion-Health, signed as signed_health when given) when the stack
+    is known and camera is not None. An empty body is a hello. Returns (status, headers with
     lower-case names, body)."""
     host, port = api_url.removeprefix("http://").split(":")
     authorization = None
     if camera is not None and sign and api_url in _CAMERAS:
         signer, route = _CAMERAS[api_url], path.split("?")[0]
-        authorization = signer.authorization(camera, body, counter, route, age=age)
+        authorization = signer.authorization(
+            camera, body, counter, route, age=age,
+            health=health if signed_health is None else signed_health)
     head = upload.request_head(host, path, len(body), authorization,
-                               upload.USER_AGENT_PREFIX + "test", content_type)
+                               upload.USER_AGENT_PREFIX + "test", content_type, health)
     request = head + body
     with socket.create_connection((host, int(port)), timeout=timeout) as sock:
         sock.sendall(request)

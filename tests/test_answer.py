@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.protocol import answer, errors, keys
+from chalicelib.protocol import answer, errors, keys, schedule
 from chalicelib.protocol.answer import ForgedAnswer, UnsignedAnswer, answer_value, verify_answer
 
 SECRET, OTHER_SECRET = bytes(range(32)), bytes(range(1, 33))
@@ -17,9 +17,9 @@ SHA = hashlib.sha256(b"frame").hexdigest()
 
 
 def test_the_value_is_the_documented_bytes_and_its_mac():
-    value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
+    value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED, next_s=21599)
     signed = (f"Counter=7, Status=201, Key={KEY}, SHA256={SHA}, "
-              "Received=2026-11-24T06:00:00.123Z, Time=1795500000")
+              "Received=2026-11-24T06:00:00.123Z, Time=1795500000, Next=21599")
     # spelled out here the way a camera computes it over the bytes it received
     expected = hmac.new(SECRET, b"SM1-ANSWER\ngarden\n" + signed.encode(), "sha256").hexdigest()
     assert value == f"{signed}, Signature={expected}"
@@ -34,15 +34,34 @@ def test_a_refusal_has_no_key_and_no_hash():
 
 
 def test_the_value_verifies_with_the_cameras_secret_and_gives_back_every_field():
-    value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
+    answered = datetime(2026, 11, 24, 6, 0, 2, tzinfo=UTC)
+    value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED, answered, 10798)
     assert verify_answer(SECRET, "garden", value, counter=7, status=201) == answer.Answer(
-        counter=7, status=201, key=KEY, sha256=SHA, received=RECEIVED, time=1795500000)
+        counter=7, status=201, key=KEY, sha256=SHA, received=RECEIVED, time=1795500002,
+        next_s=10798)
+
+
+@pytest.mark.parametrize("next_s", [0, 1, 86_400, schedule.MAX_NEXT_S])
+def test_next_is_every_wait_the_schedule_can_give(next_s):
+    value = answer_value(SECRET, "garden", 9, 403, None, None, RECEIVED, next_s=next_s)
+    assert f", Next={next_s}, Signature=" in value
+    assert verify_answer(SECRET, "garden", value, 9, 403).next_s == next_s
+
+
+def test_a_next_beyond_the_longest_wait_is_neither_built_nor_believed():
+    with pytest.raises(ValueError):
+        answer_value(SECRET, "garden", 9, 201, KEY, SHA, RECEIVED, next_s=schedule.MAX_NEXT_S + 1)
+    signed = ("Counter=9, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00.123Z, "
+              f"Time=1795500000, Next={schedule.MAX_NEXT_S + 1}")
+    mac = hmac.new(SECRET, b"SM1-ANSWER\ngarden\n" + signed.encode(), "sha256").hexdigest()
+    with pytest.raises(UnsignedAnswer, match="Next"):
+        verify_answer(SECRET, "garden", f"{signed}, Signature={mac}")
 
 
 @pytest.mark.parametrize("case", [
     "another camera's secret", "another camera's id", "status changed", "key changed",
     "counter changed", "signature changed", "answer to another counter",
-    "came with another status line",
+    "came with another status line", "next changed",
 ])
 def test_a_value_that_does_not_verify_is_forged(case):
     value = answer_value(SECRET, "garden", 7, 201, KEY, SHA, RECEIVED)
@@ -61,6 +80,8 @@ def test_a_value_that_does_not_verify_is_forged(case):
         value = value[:-1] + ("0" if value[-1] != "0" else "1")
     elif case == "answer to another counter":
         counter = 6
+    elif case == "next changed":
+        value = value.replace("Next=0,", "Next=1,")
     else:
         status = 200
     with pytest.raises(ForgedAnswer) as raised:
@@ -71,6 +92,13 @@ def test_a_value_that_does_not_verify_is_forged(case):
 @pytest.mark.parametrize("value", [
     None, "", "ok",
     "Counter=7, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00.123Z",  # no signature
+    # the format before Next: a camera of 0.2.0 takes no answer without its next capture
+    "Counter=7, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00.123Z, Time=1, Signature="
+    + "0" * 64,
+    "Counter=7, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00.123Z, Time=1, Next=-5, "
+    "Signature=" + "0" * 64,
+    "Counter=7, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00.123Z, Time=1, Next=01, "
+    "Signature=" + "0" * 64,
     "Counter=7, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00Z, Signature=" + "0" * 64,
     "Counter=07, Status=201, Key=-, SHA256=-, Received=2026-11-24T06:00:00.123Z, Signature="
     + "0" * 64,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib import clock
 from infra import cfn, deploy
 from tests.test_infra_front_door import lint
 
@@ -99,6 +100,13 @@ def test_function_stores_into_the_bucket_with_the_replaced_role(resources, sam):
         "FRAMES_BUCKET"
     ]
     assert dev_bucket not in sam.read_text(), "the chalice-deploy bucket leaked into the stack"
+
+
+def test_the_packaged_function_runs_on_the_real_clock(resources, sam):
+    """The service's clock offset is for the local stack only (chalicelib/clock.py)."""
+    variables = resources["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert "SECRETS_SSM_PATH" in variables and clock.ENV not in variables
+    assert clock.ENV not in sam.read_text()
 
 
 def test_no_statement_grants_s3_write_on_everything(resources):

@@ -4,6 +4,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import shlex
 import signal
 import socket
@@ -11,27 +12,29 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from chalicelib.protocol import keys
 from stopmotion import post, pull, serve
 from stopmotion.localstack import PROJECT_DIR, LocalStack, StackError, free_port
 
 STOPMOTION = Path(sys.executable).parent / "stopmotion"
 
 
-def serve_command(tmp_path: Path, port: int, s3_port: int) -> list:
+def serve_command(tmp_path: Path, port: int, s3_port: int, *options: str) -> list:
     return [STOPMOTION, "serve", "--port", str(port), "--s3-port", str(s3_port),
-            "--data-dir", tmp_path / "var"]
+            "--data-dir", tmp_path / "var", *options]
 
 
-def start_serve(tmp_path: Path) -> tuple[subprocess.Popen, int, int, list[str]]:
+def start_serve(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, int, int, list[str]]:
     """Starts `stopmotion serve` on free ports; returns it, its ports and what it printed up to
     the "Ctrl-C" line (by then both servers answer)."""
     port, s3_port = free_port(), free_port()
     serve = subprocess.Popen(
-        serve_command(tmp_path, port, s3_port),
+        serve_command(tmp_path, port, s3_port, *options),
         cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     printed = []
@@ -210,3 +213,31 @@ def test_post_and_pull_reach_the_running_stack_without_being_told_its_ports(tmp_
     stopped = run(post_argv)
     assert stopped.returncode == 1
     assert "no `make run` is running" in stopped.stderr
+
+
+def test_serve_clock_starts_the_services_clock_and_a_plain_serve_runs_on_this_machines(tmp_path):
+    """`serve --clock` sets the time every answer carries; the next `serve` forgets it."""
+    state_file = tmp_path / "var" / "stack.json"
+    hello = [str(STOPMOTION), "post", "--hello", "--stack-file", str(state_file)]
+    for options, expected in ((["--clock", "2031-07-01T08:59:30Z"], datetime(2031, 7, 1, 8, 59, 30,
+                                                                              tzinfo=UTC)),
+                              ([], None)):
+        serve_process, _, _, printed = start_serve(tmp_path, *options)
+        try:
+            if expected:
+                assert ("The service's clock started at 2031-07-01 08:59:30 UTC and runs from "
+                        "there") in "".join(printed)
+            said = subprocess.run(hello, cwd=PROJECT_DIR, capture_output=True, text=True,
+                                  timeout=60)
+            assert said.returncode == 0, said.stderr
+            answered = keys.parse_time(re.search(r" at (\S+Z): hello", said.stderr)[1], "at")
+            assert abs(answered - (expected or datetime.now(UTC))) < timedelta(seconds=30)
+            if expected:  # the demo camera's default schedule: every 6 hours on the UTC clock
+                assert "next capture at 2031-07-01T12:00:00.000Z" in said.stderr
+        finally:
+            serve_process.send_signal(signal.SIGINT)
+            serve_process.wait(15)
+    refused = subprocess.run([*serve_command(tmp_path, free_port(), free_port()), "--clock",
+                              "tomorrow"], cwd=PROJECT_DIR, capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 2 and "is not an ISO-8601 time" in refused.stderr

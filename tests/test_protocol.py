@@ -105,9 +105,18 @@ def test_the_request_head_is_the_firmwares_header_set_in_its_order():
     assert b"Content-Type: application/octet-stream\r\n" in unsigned
 
 
-@pytest.mark.parametrize("field", ["host", "authorization", "user_agent"])
+def test_the_health_goes_after_the_authorization_before_connection_close():
+    head = upload.request_head("h", "/frames", 0, "SM1 x", "stopmotion-cam/0.2.0",
+                               health="fw=0.2.0 up=5")
+    assert head.endswith(b"Authorization: SM1 x\r\nStopmotion-Health: fw=0.2.0 up=5\r\n"
+                         b"Connection: close\r\n\r\n")
+    assert b"Stopmotion-Health" not in upload.request_head("h", "/frames", 0, "SM1 x", "ua")
+    assert upload.FIRMWARE_VERSION == "0.2.0"
+
+
+@pytest.mark.parametrize("field", ["host", "authorization", "user_agent", "health"])
 def test_a_value_that_would_add_a_header_line_is_refused(field):
-    values = {"host": "h", "authorization": "SM1 x", "user_agent": "ua"}
+    values = {"host": "h", "authorization": "SM1 x", "user_agent": "ua", "health": "fw=1"}
     values[field] += "\r\nX-Injected: 1"
     with pytest.raises(ValueError, match="one line"):
         upload.request_head(path="/frames", length=1, **values)

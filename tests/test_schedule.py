@@ -185,3 +185,62 @@ def test_a_schedule_built_without_parse_follows_its_zone():
     berlin_nine = schedule.Schedule(times=(9 * 60,), zone="Europe/Berlin")
     assert next_captures(berlin_nine, utc(2026, 12, 1), 1) == [utc(2026, 12, 1, 8)]
     assert berlin_nine == parse("at 09:00 tz Europe/Berlin")
+
+
+ROOF = "at 09:00,12:00,15:00"
+# The rule of the camera's next capture (schedule.next_capture, the signed answer's Next):
+# (case, schedule, the answer's time, the frame's capture time or None for a hello, next capture)
+NEXT = [
+    ("hello: the next slot after the answer", ROOF,
+     utc(2026, 12, 1, 11, 59, 35), None, utc(2026, 12, 1, 12)),
+    ("hello exactly at a slot: strictly after, the slot after it", ROOF,
+     utc(2026, 12, 1, 12), None, utc(2026, 12, 1, 15)),
+    ("early frame: taken 30 s before its slot, answered before it: not that slot again", ROOF,
+     utc(2026, 12, 1, 11, 59, 35), utc(2026, 12, 1, 11, 59, 30), utc(2026, 12, 1, 15)),
+    ("late frame: taken 40 s after its slot: the next slot", ROOF,
+     utc(2026, 12, 1, 12, 0, 45), utc(2026, 12, 1, 12, 0, 40), utc(2026, 12, 1, 15)),
+    ("frame exactly at its slot, answered at once", ROOF,
+     utc(2026, 12, 1, 12), utc(2026, 12, 1, 12), utc(2026, 12, 1, 15)),
+    ("a frame halfway between two slots belongs to the earlier: the later is not skipped", ROOF,
+     utc(2026, 12, 1, 13, 30, 5), utc(2026, 12, 1, 13, 30), utc(2026, 12, 1, 15)),
+    ("frame from the card, days old: the next slot after the answer", ROOF,
+     utc(2026, 12, 3, 13), utc(2026, 12, 1, 9, 0, 2), utc(2026, 12, 3, 15)),
+    ("frame from the card taken just before a slot that has passed since", ROOF,
+     utc(2026, 12, 1, 15, 0, 3), utc(2026, 12, 1, 14, 59, 58), utc(2026, 12, 2, 9)),
+    ("spring forward: a frame early for the slot the jump moved (02:30 -> 03:00 CEST)",
+     "at 02:30,12:00 tz Europe/Berlin",
+     utc(2026, 3, 29, 0, 59, 55), utc(2026, 3, 29, 0, 59, 50), utc(2026, 3, 29, 10)),
+    ("fall back: a late frame for 01:30 EDT; 01:30 EST is no slot",
+     "at 01:30 tz America/New_York",
+     utc(2026, 11, 1, 5, 30, 20), utc(2026, 11, 1, 5, 30, 10), utc(2026, 11, 2, 6, 30)),
+    ("fall back: a hello in the repeated hour", "at 01:30 tz America/New_York",
+     utc(2026, 11, 1, 6, 10), None, utc(2026, 11, 2, 6, 30)),
+    ("weekly across the end of summer time: a week and an hour",
+     "at 09:00 on sun tz Europe/Berlin",
+     utc(2026, 10, 18, 7, 0, 4), utc(2026, 10, 18, 6, 59, 59), utc(2026, 10, 25, 8)),
+]
+
+
+@pytest.mark.parametrize("case, text, now, captured, expected", NEXT, ids=[r[0] for r in NEXT])
+def test_the_next_capture_follows_the_frames_slot(case, text, now, captured, expected):
+    chosen = parse(text)
+    assert schedule.next_capture(chosen, now, captured) == expected
+    wait = schedule.seconds_until_next(chosen, now, captured)
+    assert wait == (expected - now).total_seconds()  # whole minutes apart: exact
+    assert 1 <= wait <= schedule.MAX_NEXT_S
+
+
+def test_the_wait_rounds_up_to_whole_seconds_and_is_bounded():
+    roof = parse(ROOF)
+    assert schedule.seconds_until_next(roof, utc(2026, 12, 1, 11, 59, 59, 1000)) == 1
+    assert schedule.seconds_until_next(roof, utc(2026, 12, 1, 11, 59, 58, 999000)) == 2
+    assert schedule.MAX_NEXT_S == (schedule.MAX_GAP_DAYS + 1) * 86400
+    weekly = parse("at 09:00 on sun tz Europe/Berlin")  # the longest wait a schedule can give
+    assert schedule.seconds_until_next(weekly, utc(2026, 10, 18, 7)) == 7 * 86400 + 3600
+
+
+def test_the_nearest_slot_looks_back_over_the_longest_gap():
+    weekly = parse("at 09:00 on mon")
+    sunday = utc(2026, 12, 13, 20)  # six and a half days after Monday's 09:00, half a day before
+    assert schedule.nearest_capture(weekly, sunday) == utc(2026, 12, 14, 9)
+    assert schedule.nearest_capture(weekly, utc(2026, 12, 10, 20)) == utc(2026, 12, 7, 9)

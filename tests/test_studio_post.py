@@ -5,15 +5,17 @@ import json
 import re
 import socket
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from chalicelib.protocol import keys
+from simboard.frames import blocks_jpeg
 from simboard.proxy import FaultProxy
 from stopmotion import post
+from stopmotion.camera import FileSecrets
 from tests.conftest import cameras_for
 
 JPEG = b"\xff\xd8\xff\xe0" + b"payload" + b"\xff\xd9"
@@ -90,7 +92,9 @@ def test_sends_exactly_the_request_and_prints_the_answer(
     assert stopmotion_post(str(source), "--url", url, "--camera", "porch", "--pad", "4",
                            "--secrets-file", str(secrets_file)) == 1
     recorder.join(5)
-    assert recorder.received == post.build_request(url, JPEG + bytes(4))
+    assert recorder.received == post.build_request(url, JPEG + bytes(4),
+                                                   health=post.stand_in_health())
+    assert b"\r\nStopmotion-Health: fw=0.2.0 tries=1\r\nConnection: close\r\n" in recorder.received
     assert b"chunked" not in recorder.received.lower()
     printed = capsys.readouterr()
     assert printed.out.startswith("HTTP/1.1 201 Created")
@@ -172,7 +176,53 @@ def test_the_services_signed_answer_is_trusted(
     printed = capsys.readouterr()
     stored = json.loads(printed.out.partition("\r\n\r\n")[2])
     assert re.fullmatch(r"post: the service answered 201 to counter \d+ at \S+Z: "
-                        rf"stored {stored['key']} \(sha256 {stored['sha256']}\)\n", printed.err)
+                        rf"stored {stored['key']} \(sha256 {stored['sha256']}\); "
+                        r"next capture at \S+:00:00.000Z \(in \d+ s\)\n", printed.err)
+
+
+def test_hello_asks_when_to_capture_and_health_is_reported(
+    local_stack, stack_clock, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """--hello: the camera's boot request; the next capture comes from the verified answer, by
+    the camera's schedule on the service's clock. The stand-in's health reaches the frame."""
+    cameras = cameras_for(local_stack)
+    cameras.secret("studio-hello")
+    FileSecrets(local_stack.secrets_file).set_schedule("studio-hello", "at 09:00,12:00,15:00")
+    stack_clock((datetime(2032, 5, 6, 11, 0, tzinfo=UTC) - datetime.now(UTC)).total_seconds())
+    common = ["--url", f"{local_stack.api_url}/frames", "--camera", "studio-hello",
+              "--secrets-file", str(local_stack.secrets_file)]
+    assert stopmotion_post("--hello", *common) == 0
+    printed = capsys.readouterr()
+    assert json.loads(printed.out.partition("\r\n\r\n")[2])["next"] == "2032-05-06T12:00:00.000Z"
+    assert re.fullmatch(r"post: the service answered 200 to counter \d+ at 2032-05-06T11:00:\S+Z: "
+                        r"hello answered; next capture at 2032-05-06T12:00:00.000Z "
+                        r"\(in 3[56]\d\d s\)\n", printed.err), printed.err
+    source = tmp_path / "frame.jpg"
+    source.write_bytes(blocks_jpeg(16, 16))
+    for health, kept in ((None, "fw=0.2.0 tries=1"), ("sram=640 up=99", "sram=640 up=99"),
+                         ("", None)):
+        flags = [] if health is None else ["--health", health]
+        assert stopmotion_post(str(source), *common, *flags) == 0
+        key = json.loads(capsys.readouterr().out.partition("\r\n\r\n")[2])["key"]
+        metadata = local_stack.s3_client().head_object(Bucket=local_stack.bucket,
+                                                       Key=key)["Metadata"]
+        assert {k.lower(): v for k, v in metadata.items()}.get("health") == kept
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--hello", "x.jpg"], "give a JPEG to send, or --hello"),
+    ([], "give a JPEG to send, or --hello"),
+    (["--hello", "--pad", "3"], "--hello sends no frame"),
+    (["--hello", "--health", "fw=0.2.0  up=1"], "--health: Stopmotion-Health token ''"),
+    (["--hello", "--firmware-version", "1.0 beta"], "cannot be the health's fw= value"),
+    (["empty.jpg"], "is empty: an empty body is the camera's hello"),
+])
+def test_bad_hello_and_health_options_say_what_to_do(tmp_path: Path, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.jpg").write_bytes(JPEG)
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        stopmotion_post(*argv, "--url", "http://127.0.0.1:9/frames")
 
 
 def test_a_signed_refusal_says_whether_the_camera_gives_up(

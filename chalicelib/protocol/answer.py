@@ -6,7 +6,7 @@ camera's own secret. Every answer to POST /frames carries
 
     Stopmotion-Answer: Counter=<decimal>, Status=<3 digits>, Key=<frame key or ->,
         SHA256=<64 lowercase hex or ->, Received=<YYYY-MM-DDTHH:MM:SS.mmmZ>, Time=<decimal>,
-        Signature=<64 hex>
+        Next=<decimal seconds>, Signature=<64 hex>
 
 (one line) where Signature = HMAC-SHA256(secret, b"SM1-ANSWER\\n" + camera id + b"\\n" + the value
 up to, not including, ", Signature="): the camera MACs the bytes it received, no canonicalising.
@@ -14,7 +14,13 @@ Counter is the request's (from its credential), Status the answer's HTTP status,
 the stored frame's key and the SHA-256 of the stored bytes for a 201 or 200 and "-" otherwise,
 Received the service's clock when the request arrived, Time the service's clock when it answered
 in whole seconds since 1970 (UTC): the camera, which has no clock of its own, dates the frames it
-keeps on its card by it (a decimal is what a 2 KB board can parse).
+keeps on its card by it (a decimal is what a 2 KB board can parse). Next is the whole seconds
+(rounded up) from Time until the camera's next capture by its schedule, by the one rule of
+schedule.next_capture (after the answer, and for an answer to a frame after the slot nearest the
+frame's capture), 0 to schedule.MAX_NEXT_S: in every signed answer, refusals included, so each
+answer also sets the camera's next capture and corrects its drift.
+
+A hello (an upload with no body, upload.py) is answered 200 with Key and SHA256 "-".
 
 Only an answer to a request whose Authorization parses as a camera credential of a camera with a
 secret can be signed: an unknown camera, a missing or malformed credential, or a secret store that
@@ -29,6 +35,7 @@ from datetime import UTC, datetime
 
 from chalicelib.protocol.errors import ForgedAnswer, UnsignedAnswer
 from chalicelib.protocol.keys import KEY, iso
+from chalicelib.protocol.schedule import MAX_NEXT_S
 from chalicelib.protocol.upload import MAX_COUNTER, sign
 
 HEADER = "Stopmotion-Answer"
@@ -39,7 +46,7 @@ _VALUE = re.compile(
     r"Counter=(?P<counter>0|[1-9][0-9]{0,9}), Status=(?P<status>[1-5][0-9]{2}), "
     rf"Key=(?P<key>-|{KEY.pattern}), SHA256=(?P<sha256>-|[0-9a-f]{{64}}), "
     r"Received=(?P<received>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z), "
-    r"Time=(?P<time>0|[1-9][0-9]{0,9})"
+    r"Time=(?P<time>0|[1-9][0-9]{0,9}), Next=(?P<next>0|[1-9][0-9]{0,6})"
 )
 _SIGNED = re.compile(rf"(.*){re.escape(SIGNATURE)}([0-9a-f]{{64}})")
 
@@ -60,6 +67,7 @@ class Answer:
     sha256: str | None
     received: datetime  # UTC
     time: int  # the service's clock when it answered, seconds since 1970
+    next_s: int  # seconds from time until the camera's next capture
 
 
 def final(status: int) -> bool:
@@ -80,15 +88,19 @@ def answer_value(
     sha256: str | None,
     received: datetime,
     answered: datetime | None = None,
+    next_s: int = 0,
 ) -> str:
     """The Stopmotion-Answer value of an answer with this status to camera's request with this
-    counter; key and sha256 of the stored frame (None: "-"); answered: when (default: received).
-    ValueError when a field is out of the format (the camera could not parse the answer)."""
+    counter; key and sha256 of the stored frame (None: "-"); answered: when (default: received);
+    next_s: seconds from answered (whole seconds) to the camera's next capture
+    (schedule.seconds_until_next). ValueError when a field is out of the format (the camera could
+    not parse the answer)."""
     signed_part = (
         f"Counter={counter}, Status={status}, Key={key or NONE}, SHA256={sha256 or NONE}, "
-        f"Received={iso(received)}, Time={int((answered or received).timestamp())}"
+        f"Received={iso(received)}, Time={int((answered or received).timestamp())}, "
+        f"Next={next_s}"
     )
-    if not _VALUE.fullmatch(signed_part) or counter > MAX_COUNTER:
+    if not _VALUE.fullmatch(signed_part) or counter > MAX_COUNTER or next_s > MAX_NEXT_S:
         raise ValueError(f"not a valid answer: {signed_part!r}")
     return f"{signed_part}{SIGNATURE}{_mac(secret, camera, signed_part)}"
 
@@ -115,6 +127,8 @@ def verify_answer(
     answered = int(fields["counter"])
     if counter is not None and answered != counter:
         raise ForgedAnswer(f"the answer is to counter {answered}, not to this request's {counter}")
+    if int(fields["next"]) > MAX_NEXT_S:
+        raise UnsignedAnswer(f"the answer's Next={fields['next']} is over {MAX_NEXT_S} s")
     if status is not None and int(fields["status"]) != status:
         raise ForgedAnswer(f"the answer came as {status} but the service signed {fields['status']}")
     return Answer(
@@ -124,4 +138,5 @@ def verify_answer(
         sha256=None if fields["sha256"] == NONE else fields["sha256"],
         received=datetime.fromisoformat(fields["received"]).astimezone(UTC),
         time=int(fields["time"]),
+        next_s=int(fields["next"]),
     )

@@ -19,6 +19,10 @@ class BadRequest(ProtocolError):
     """A query parameter or header is malformed; the same request fails again."""
 
 
+class MalformedHealth(BadRequest):
+    """The Stopmotion-Health header is not in the protocol's shape; the same request fails again."""
+
+
 class LengthRequired(ProtocolError):
     """The body came without a Content-Length (chunked); the same request fails again."""
 

@@ -47,6 +47,9 @@ with no schedule follows the default, `every 6h` (00:00, 06:00, 12:00 and 18:00 
 
 DAY_MINUTES = 24 * 60
 MAX_GAP_DAYS = 7
+# The longest wait the service tells a camera: the longest gap parse allows, and a day of slack
+# (a weekly time moves by an hour across daylight saving; a frame's own slot is skipped).
+MAX_NEXT_S = (MAX_GAP_DAYS + 1) * 86400
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ALL_DAYS = frozenset(range(7))
 # The days a schedule is checked over for gaps: two years (the sun's cycle, leap day included).
@@ -171,14 +174,47 @@ def next_captures(schedule: Schedule, after: datetime, n: int) -> list[datetime]
     return sorted(set(found))[:n]
 
 
-def seconds_until_next(schedule: Schedule, now: datetime) -> int:
-    """Whole seconds from now until the next capture (at least 1, rounded up), at most
-    MAX_GAP_DAYS days."""
-    limit = MAX_GAP_DAYS * 86400
-    upcoming = next_captures(schedule, now, 1)
-    if not upcoming:
-        return limit
-    return min(limit, max(1, math.ceil((upcoming[0] - now).total_seconds())))
+def nearest_capture(schedule: Schedule, moment: datetime) -> datetime | None:
+    """The capture time nearest to moment (aware), before or after it; the earlier of two as near.
+    None only for a schedule without any capture (parse refuses those)."""
+    later = next_captures(schedule, moment, 1)
+    earlier = None
+    day = moment.astimezone(schedule.tz).date() + timedelta(days=1)
+    for _ in range(MAX_GAP_DAYS + 3):  # parse refuses longer gaps
+        past = [t for t in _captures_on(schedule, day) if t <= moment]
+        if past:
+            earlier = max(past)
+            break
+        day -= timedelta(days=1)
+    candidates = [t for t in (earlier, *later) if t is not None]
+    return min(candidates, key=lambda t: abs(t - moment)) if candidates else None
+
+
+def next_capture(
+    schedule: Schedule, now: datetime, captured: datetime | None = None
+) -> datetime | None:
+    """THE rule of the camera's next capture (the signed answer's Next): the first capture time
+    strictly after `now` (the answer's time) and, for an answer to a frame, strictly after the
+    capture time nearest to the frame's capture (`captured`): a frame taken a little early or late
+    for its slot (the camera's resonator drifts) is followed by the next slot, never by its own
+    slot again, and a frame from the card days old changes nothing. None: no capture ahead."""
+    after = now
+    if captured is not None:
+        nearest = nearest_capture(schedule, captured)
+        if nearest is not None and nearest > after:
+            after = nearest
+    upcoming = next_captures(schedule, after, 1)
+    return upcoming[0] if upcoming else None
+
+
+def seconds_until_next(
+    schedule: Schedule, now: datetime, captured: datetime | None = None
+) -> int:
+    """Whole seconds from now until next_capture (rounded up, at least 1), at most MAX_NEXT_S."""
+    upcoming = next_capture(schedule, now, captured)
+    if upcoming is None:
+        return MAX_NEXT_S
+    return min(MAX_NEXT_S, max(1, math.ceil((upcoming - now).total_seconds())))
 
 
 def sun_events(day: date, lat: float, lon: float, zone: tzinfo) -> tuple[datetime, datetime] | None:

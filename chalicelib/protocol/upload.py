@@ -2,7 +2,7 @@
 
 The head, in the firmware's order (firmware/lib/http/http_request.cpp):
     POST <path> HTTP/1.1 / Host / User-Agent: stopmotion-cam/<version> / Content-Type /
-    Content-Length / Authorization / Connection: close
+    Content-Length / Authorization / Stopmotion-Health (optional) / Connection: close
 Authorization: SM1-HMAC-SHA256 Camera=<id>, Counter=<decimal>, Age=<decimal seconds>,
     Signature=<64 lowercase hex>
 (one line) where Signature = HMAC-SHA256(secret, string_to_sign(...)) and Age is the whole
@@ -10,6 +10,14 @@ seconds from the frame's capture to this attempt: a camera keeps a frame for hou
 service cannot be reached, and every attempt signs its own age (the counter and body stay), so the
 service dates the frame by its capture. Parsing is strict and bounded: anything but the exact shape
 is a MalformedCredential.
+
+A hello, the camera's request at boot for when to capture, is the same request with no body
+(Content-Length: 0, Age=0, the SHA-256 of nothing), signed with a fresh counter.
+
+Stopmotion-Health: the camera's health, space-separated name=value tokens (HEALTH_FIELDS in the
+firmware's order; names [a-z]{1,8}, values [A-Za-z0-9.-]{1,16}, at most MAX_HEALTH_TOKENS tokens
+and MAX_HEALTH_CHARS characters; a name the service does not know is kept, not refused). It is
+signed: its value exactly as sent is the string to sign's last line ("" without the header).
 """
 
 import hashlib
@@ -17,13 +25,18 @@ import hmac
 import re
 from dataclasses import dataclass
 
-from chalicelib.protocol.errors import Forbidden, MalformedCredential, MissingCredential
+from chalicelib.protocol.errors import (
+    Forbidden,
+    MalformedCredential,
+    MalformedHealth,
+    MissingCredential,
+)
 from chalicelib.protocol.keys import CAMERA_ID
 
 ROUTE = "/frames"  # the route the camera signs, whatever prefix a proxy adds in front of it
 METHOD = "POST"
 CONTENT_TYPES = ("image/jpeg", "application/octet-stream")  # what the service accepts
-FIRMWARE_VERSION = "0.1.0"  # firmware/include/camera_config.h says the same
+FIRMWARE_VERSION = "0.2.0"  # firmware/include/camera_config.h says the same
 USER_AGENT_PREFIX = "stopmotion-cam/"
 SCHEME = "SM1-HMAC-SHA256"
 CHALLENGE = f'{SCHEME} realm="stopmotion"'  # WWW-Authenticate of a 401 to a camera
@@ -37,6 +50,21 @@ _CAMERA_HEADER = re.compile(
     rf"{SCHEME} Camera=({CAMERA_ID.pattern}), Counter={_DECIMAL}, Age={_DECIMAL}, "
     r"Signature=([0-9a-f]{64})"
 )
+HEALTH_HEADER = "Stopmotion-Health"
+# What the firmware reports, in its order: firmware version, uptime (s), boot count, last reset
+# cause, lowest free SRAM (bytes), attempts for this frame, frames queued, frames lost since the
+# last report, the burst lead-in, link state, DHCP renewals, the SPI clock in use (kHz).
+HEALTH_FIELDS = ("fw", "up", "boots", "reset", "sram", "tries", "queued", "lost", "lead", "link",
+                 "dhcp", "spi")
+MAX_HEALTH_TOKENS = 16
+MAX_HEALTH_CHARS = 200
+HEALTH_FORMAT = (
+    f"{HEALTH_HEADER} must be name=value tokens separated by single spaces, e.g. "
+    "'fw=0.2.0 up=3600 sram=612' (names a-z, 1-8 letters; values A-Z a-z 0-9 . -, 1-16 "
+    f"characters; each name once; at most {MAX_HEALTH_TOKENS} tokens and {MAX_HEALTH_CHARS} "
+    "characters), or left out"
+)
+_HEALTH_TOKEN = re.compile(r"([a-z]{1,8})=([A-Za-z0-9.-]{1,16})")
 _DUMMY_KEY = bytes(32)  # keeps an unknown camera as slow as a known one
 
 
@@ -55,10 +83,12 @@ def request_head(
     authorization: str | None,
     user_agent: str,
     content_type: str = CONTENT_TYPES[0],
+    health: str | None = None,
 ) -> bytes:
     """The exact bytes of the camera's request head, up to and including the blank line; host is
-    the Host header's value (with ":<port>" unless 80). Raises ValueError for a value that is not
-    printable ASCII (it would not be one header line)."""
+    the Host header's value (with ":<port>" unless 80); health the Stopmotion-Health value (None:
+    no header). Raises ValueError for a value that is not printable ASCII (it would not be one
+    header line)."""
     lines = [
         f"{METHOD} {path} HTTP/1.1",
         f"Host: {host}",
@@ -66,6 +96,7 @@ def request_head(
         f"Content-Type: {content_type}",
         f"Content-Length: {length}",
         *([f"Authorization: {authorization}"] if authorization else []),
+        *([f"{HEALTH_HEADER}: {health}"] if health is not None else []),
         "Connection: close",
     ]
     if not all(line.isascii() and line.isprintable() for line in lines):
@@ -74,11 +105,19 @@ def request_head(
 
 
 def string_to_sign(
-    method: str, path: str, camera: str, counter: int, age: int, length: int, body_sha256: str
+    method: str,
+    path: str,
+    camera: str,
+    counter: int,
+    age: int,
+    length: int,
+    body_sha256: str,
+    health: str = "",
 ) -> bytes:
-    """The bytes the camera signs: method, path, id, counter, age, Content-Length and the body's
-    hash, one a line."""
-    fields = ["SM1", method, path, camera, str(counter), str(age), str(length), body_sha256]
+    """The bytes the camera signs: method, path, id, counter, age, Content-Length, the body's
+    hash and the Stopmotion-Health value as sent ("" without one), one a line."""
+    fields = ["SM1", method, path, camera, str(counter), str(age), str(length), body_sha256,
+              health]
     return "\n".join(fields).encode("ascii")
 
 
@@ -100,11 +139,14 @@ def authorization(
     path: str = ROUTE,
     method: str = METHOD,
     age: int = 0,
+    health: str | None = None,
 ) -> str:
     """The Authorization value a camera sends with body, captured age seconds before this attempt
-    (0: just taken); the firmware builds the same bytes."""
+    (0: just taken), and with this Stopmotion-Health value (None: no header); the firmware builds
+    the same bytes. An empty body is a hello."""
     body_sha256 = hashlib.sha256(body).hexdigest()
-    message = string_to_sign(method, path, camera, counter, age, len(body), body_sha256)
+    message = string_to_sign(method, path, camera, counter, age, len(body), body_sha256,
+                             health or "")
     return credential_value(camera, counter, age, sign(secret, message))
 
 
@@ -134,19 +176,52 @@ def parse_authorization(header: str | None) -> CameraCredential:
     return CameraCredential(camera, int(counter), int(age), signature)
 
 
+def parse_health(value: str | None) -> dict[str, str]:
+    """The tokens of a Stopmotion-Health value, in its order ({} without the header); raises
+    MalformedHealth (400) for anything but the exact shape (HEALTH_FORMAT)."""
+    if value is None:
+        return {}
+    if len(value) > MAX_HEALTH_CHARS:
+        raise MalformedHealth(f"{HEALTH_HEADER} is {len(value)} characters: {HEALTH_FORMAT}")
+    tokens = value.split(" ")
+    if len(tokens) > MAX_HEALTH_TOKENS:
+        raise MalformedHealth(f"{HEALTH_HEADER} has {len(tokens)} tokens: {HEALTH_FORMAT}")
+    fields: dict[str, str] = {}
+    for token in tokens:
+        match = _HEALTH_TOKEN.fullmatch(token)
+        if match is None:
+            raise MalformedHealth(f"{HEALTH_HEADER} token {token[:24]!r}: {HEALTH_FORMAT}")
+        if match[1] in fields:
+            raise MalformedHealth(f"{HEALTH_HEADER} names {match[1]!r} twice: {HEALTH_FORMAT}")
+        fields[match[1]] = match[2]
+    return fields
+
+
+def health_value(fields: dict[str, object]) -> str:
+    """The Stopmotion-Health value of these fields, in their order; ValueError out of format."""
+    value = " ".join(f"{name}={field}" for name, field in fields.items())
+    try:
+        parse_health(value)
+    except MalformedHealth as err:
+        raise ValueError(str(err)) from None
+    return value
+
+
 def verify(
     credential: CameraCredential,
     secret: bytes | None,
     body: bytes,
     path: str = ROUTE,
     method: str = METHOD,
+    health: str | None = None,
 ) -> str:
-    """Checks the signature in constant time; returns the body's SHA-256 hex or raises Forbidden
-    (also for an unknown camera, secret None, after as much work as a known one)."""
+    """Checks the signature (over the body and the Stopmotion-Health value, None: absent) in
+    constant time; returns the body's SHA-256 hex or raises Forbidden (also for an unknown
+    camera, secret None, after as much work as a known one)."""
     body_sha256 = hashlib.sha256(body).hexdigest()
     message = string_to_sign(
         method, path, credential.camera, credential.counter, credential.age, len(body),
-        body_sha256,
+        body_sha256, health or "",
     )
     expected = sign(secret if secret is not None else _DUMMY_KEY, message)
     if not hmac.compare_digest(expected, credential.signature) or secret is None:

@@ -30,10 +30,12 @@ def fuzz_jpeg(data: bytes) -> None:
 
 def fuzz_auth(data: bytes) -> None:
     header = data.decode("latin-1")  # how HTTP header bytes reach the app
+    authorization, _, health = header.partition("\n")  # one input, both camera headers
     try:
-        credential = upload.parse_authorization(header)
-        upload.verify(credential, bytes(32), data)
-    except errors.AuthError:
+        credential = upload.parse_authorization(authorization)
+        upload.parse_health(health or None)
+        upload.verify(credential, bytes(32), data, health=health or None)
+    except (errors.AuthError, errors.MalformedHealth):
         pass
     try:
         viewer.verify(header, "viewer-token")
@@ -59,6 +61,8 @@ def seed_corpus(target: str, corpus: Path) -> None:
     else:
         seeds = [
             b"SM1-HMAC-SHA256 Camera=cam-1, Counter=12, Age=0, Signature=" + b"ab" * 32,
+            b"SM1-HMAC-SHA256 Camera=cam-1, Counter=12, Age=0, Signature=" + b"ab" * 32
+            + b"\nfw=0.2.0 up=86400 boots=3 reset=wdt sram=612 tries=2",
             b"Bearer viewer-token",
             b"Basic dmlld2VyOnZpZXdlci10b2tlbg==",
         ]

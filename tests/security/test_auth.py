@@ -79,7 +79,75 @@ def test_parse_rejects(value, error):
 
 def test_string_to_sign_layout():
     message = upload.string_to_sign("POST", "/frames", "cam-1", 7, 86400, 3, "ab")
-    assert message == b"SM1\nPOST\n/frames\ncam-1\n7\n86400\n3\nab"
+    assert message == b"SM1\nPOST\n/frames\ncam-1\n7\n86400\n3\nab\n"  # no health: ""
+    message = upload.string_to_sign("POST", "/frames", "cam-1", 7, 0, 3, "ab", "fw=0.2.0 up=5")
+    assert message == b"SM1\nPOST\n/frames\ncam-1\n7\n0\n3\nab\nfw=0.2.0 up=5"
+
+
+FULL_HEALTH = ("fw=0.2.0 up=86400 boots=3 reset=wdt sram=612 tries=2 queued=4 lost=1 lead=0 "
+               "link=up dhcp=2 spi=8000")
+
+
+def test_the_firmwares_health_parses_in_its_order():
+    fields = upload.parse_health(FULL_HEALTH)
+    assert tuple(fields) == upload.HEALTH_FIELDS
+    assert fields["sram"] == "612" and fields["link"] == "up"
+    assert upload.health_value(fields) == FULL_HEALTH
+    assert upload.parse_health(None) == {}
+
+
+def test_unknown_health_names_are_kept_and_the_limits_are_exact():
+    assert upload.parse_health("fw=0.2.0 volts=4.95 temp=-3") == {
+        "fw": "0.2.0", "volts": "4.95", "temp": "-3"}
+    longest = " ".join(f"{chr(97 + i) * 2}={i * 1111111:07d}" for i in range(16))  # 175 chars
+    assert len(upload.parse_health(longest)) == upload.MAX_HEALTH_TOKENS == 16
+    near = " ".join(f"{chr(97 + i) * 8}={'9' * 14}" for i in range(8))  # 8 * 24 - 1 = 191 chars
+    assert len(near) <= upload.MAX_HEALTH_CHARS
+    upload.parse_health(near)
+
+
+@pytest.mark.parametrize("value", [
+    "",  # present but empty: leave the header out instead
+    " fw=0.2.0", "fw=0.2.0 ", "fw=0.2.0  up=5", "fw=0.2.0\tup=5",  # one space between tokens
+    "fw=0.2.0,up=5", "fw", "fw=", "=5", "FW=0.2.0", "f_w=1", "firmware1=1",  # names a-z, 1-8
+    "abcdefghi=1", "fw=0.2.0+1", "fw=0.2.0_rc", "fw=" + "1" * 17, "up=5 up=6",  # values, once
+    "fw=0.2.0 fw=0.2.0, up=5",  # a repeated header, joined
+    " ".join(f"{chr(97 + i)}=1" for i in range(17)),  # 17 tokens
+    " ".join(f"{chr(97 + i) * 8}={'9' * 16}" for i in range(9)),  # 9 * 26 - 1 = 233 characters
+    "fw=0.2.0 up=\u0665",  # a digit that is not ASCII
+])
+def test_a_malformed_health_says_the_format(value):
+    with pytest.raises(errors.MalformedHealth, match="name=value tokens separated by single"):
+        upload.parse_health(value)
+    assert errors.MalformedHealth.status == 400 and not errors.MalformedHealth.retry_safe
+
+
+@pytest.mark.parametrize("fields", [{"fw": ""}, {"fw": "0.2.0 rc"}, {"Up": 5}, {"up": 1e100}])
+def test_a_malformed_health_is_never_built(fields):
+    with pytest.raises(ValueError, match="name=value"):
+        upload.health_value(fields)
+
+
+def test_the_health_is_signed():
+    body = b"\xff\xd8frame\xff\xd9"
+    value = upload.authorization(SECRET, "cam-1", 7, body, health=FULL_HEALTH)
+    cred = upload.parse_authorization(value)
+    assert upload.verify(cred, SECRET, body, health=FULL_HEALTH)
+    for other in (None, "", FULL_HEALTH.replace("sram=612", "sram=999"), FULL_HEALTH + " x=1"):
+        with pytest.raises(errors.Forbidden):
+            upload.verify(cred, SECRET, body, health=other)
+    without = upload.parse_authorization(upload.authorization(SECRET, "cam-1", 7, body))
+    with pytest.raises(errors.Forbidden):  # a health header added on the way
+        upload.verify(without, SECRET, body, health="fw=0.2.0")
+
+
+def test_a_hello_is_an_upload_of_nothing():
+    value = upload.authorization(SECRET, "cam-1", 9, b"")
+    message = upload.string_to_sign("POST", "/frames", "cam-1", 9, 0, 0,
+                                    hashlib.sha256(b"").hexdigest())
+    assert value == header(counter="9", signature=upload.sign(SECRET, message))
+    assert upload.verify(upload.parse_authorization(value), SECRET, b"") == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
 
 
 def test_sign_is_hmac_sha256():

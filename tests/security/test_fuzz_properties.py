@@ -151,21 +151,49 @@ def test_camera_parser_raises_only_its_own_errors(text):
     assert 0 <= credential.age <= upload.MAX_AGE_S
 
 
+@FUZZ
+@given(st.one_of(
+    st.text(max_size=260),
+    st.lists(st.from_regex(r"[a-z]{1,9}=[A-Za-z0-9.+-]{0,17}", fullmatch=True), max_size=18)
+    .map(" ".join),
+))
+def test_health_parser_raises_only_its_own_error(text):
+    """Anything, and near misses of the format: the parser keeps only what the format allows."""
+    try:
+        fields = upload.parse_health(text)
+    except errors.MalformedHealth:
+        return
+    assert len(text) <= upload.MAX_HEALTH_CHARS and 0 < len(fields) <= upload.MAX_HEALTH_TOKENS
+    assert upload.health_value(fields) == text  # nothing dropped, nothing reordered
+
+
 ids = st.from_regex(keys.CAMERA_ID, fullmatch=True)
+healths = st.one_of(
+    st.none(),
+    st.dictionaries(st.from_regex(r"[a-z]{1,8}", fullmatch=True),
+                    st.from_regex(r"[A-Za-z0-9.-]{1,16}", fullmatch=True), min_size=1,
+                    max_size=7).map(upload.health_value),
+)
 counters = st.integers(0, 2**32 - 1)
 ages = st.integers(0, upload.MAX_AGE_S)
 
 
-@given(ids, counters, ages, st.binary(min_size=32, max_size=32))
-def test_a_signed_header_round_trips_and_verifies(camera, counter, age, secret):
+@given(ids, counters, ages, st.binary(min_size=32, max_size=32), healths)
+def test_a_signed_header_round_trips_and_verifies(camera, counter, age, secret, health):
     body = b"\xff\xd8" + secret + b"\xff\xd9"
     message = upload.string_to_sign(
-        "POST", "/frames", camera, counter, age, len(body), hashlib.sha256(body).hexdigest()
+        "POST", "/frames", camera, counter, age, len(body), hashlib.sha256(body).hexdigest(),
+        health or "",
     )
     signature = upload.sign(secret, message)
     value = upload.credential_value(camera, counter, age, signature)
     credential = upload.parse_authorization(value)
-    assert upload.verify(credential, secret, body)
+    upload.parse_health(health)
+    assert upload.verify(credential, secret, body, health=health)
+    if health:  # the health is signed: without it, or with a token more, it does not verify
+        for other in (None, health + " x=1"):
+            with pytest.raises(errors.Forbidden):
+                upload.verify(credential, secret, body, health=other)
 
 
 @given(

@@ -1,0 +1,234 @@
+"""Issue 14 on the real local stack: the service's clock moved by the tests, the camera's next
+capture in every signed answer, the hello, and the camera's health in the frame's metadata and in
+the metric lines."""
+
+import json
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from chalicelib.protocol import answer, keys, upload
+from simboard.frames import blocks_jpeg
+from stopmotion.camera import FileSecrets
+from tests.conftest import camera_post
+from tests.test_infra_metrics import check_emf, metric_lines
+
+FRAME = blocks_jpeg(24, 16, seed=14)
+ROOF = "at 09:00,12:00,15:00"
+HEALTH = ("fw=0.2.0 up=86400 boots=3 reset=wdt sram=612 tries=2 queued=4 lost=1 lead=0 link=up "
+          "dhcp=2 spi=8000")
+
+
+def at(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def set_service_time(local_stack, stack_clock, moment: datetime) -> None:
+    stack_clock((moment - datetime.now(UTC)).total_seconds())
+    assert abs((local_stack.service_time() - moment).total_seconds()) < 1
+
+
+def scheduled(local_stack, cameras, camera: str, text: str = ROOF) -> bytes:
+    secret = cameras.secret(camera)
+    FileSecrets(local_stack.secrets_file).set_schedule(camera, text)
+    return secret
+
+
+def signed(headers, secret, camera, status) -> answer.Answer:
+    got = answer.verify_answer(secret, camera, headers.get(answer.HEADER.lower()), status=status)
+    assert got.status == status
+    return got
+
+
+def next_capture(got: answer.Answer) -> datetime:
+    return datetime.fromtimestamp(got.time + got.next_s, UTC)
+
+
+def stored(local_stack, camera, root="frames") -> list[str]:
+    listing = local_stack.s3_client().list_objects_v2(Bucket=local_stack.bucket,
+                                                      Prefix=f"{root}/{camera}/")
+    return [item["Key"] for item in listing.get("Contents", [])]
+
+
+def test_the_service_runs_on_the_clock_the_test_sets(local_stack, cameras, stack_clock):
+    """Received, Time and the frame's name all follow the offset; without it, this machine's."""
+    camera = "sched-clock"
+    secret = cameras.secret(camera)
+    set_service_time(local_stack, stack_clock, at(2030, 6, 1, 10, 0, 0))
+    status, headers, body = camera_post(local_stack.api_url, FRAME, camera=camera, age=60)
+    assert status == 201, body
+    got = signed(headers, secret, camera, 201)
+    assert abs(got.received - at(2030, 6, 1, 10)) < timedelta(seconds=5)
+    assert abs(got.time - at(2030, 6, 1, 10).timestamp()) < 5
+    assert keys.parse_key(got.key).time.date() == at(2030, 6, 1).date()  # named by the clock
+    stack_clock(0)
+    status, headers, _ = camera_post(local_stack.api_url, FRAME, camera=camera)
+    assert abs(signed(headers, secret, camera, 201).time - datetime.now(UTC).timestamp()) < 5
+
+
+@pytest.mark.parametrize("case, now, age, expected", [
+    ("frame taken 25 s early for 12:00: not 12:00 again", at(2031, 3, 3, 11, 59, 40), 5,
+     at(2031, 3, 3, 15)),
+    ("frame taken late for 12:00", at(2031, 3, 3, 12, 1), 20, at(2031, 3, 3, 15)),
+    ("frame from the card, two days old", at(2031, 3, 5, 10), 2 * 86400 + 3600,
+     at(2031, 3, 5, 12)),
+])
+def test_every_answer_to_a_frame_says_when_to_take_the_next(
+        local_stack, cameras, stack_clock, case, now, age, expected):
+    camera = "sched-next"
+    secret = scheduled(local_stack, cameras, camera)
+    set_service_time(local_stack, stack_clock, now)
+    status, headers, body = camera_post(local_stack.api_url, FRAME, camera=camera, age=age)
+    assert status == 201, body
+    assert next_capture(signed(headers, secret, camera, 201)) == expected
+    # a refusal too (not a JPEG: 422) carries the next capture, by the same rule
+    status, headers, _ = camera_post(local_stack.api_url, b"not a jpeg", camera=camera, age=age)
+    assert status == 422
+    assert next_capture(signed(headers, secret, camera, 422)) == expected
+
+
+def test_a_changed_schedule_applies_from_the_next_answer(local_stack, cameras, stack_clock):
+    camera = "sched-change"
+    secret = scheduled(local_stack, cameras, camera)
+    set_service_time(local_stack, stack_clock, at(2031, 4, 1, 9, 30))
+    _, headers, _ = camera_post(local_stack.api_url, b"", camera=camera)
+    assert next_capture(signed(headers, secret, camera, 200)) == at(2031, 4, 1, 12)
+    FileSecrets(local_stack.secrets_file).set_schedule(camera, "every 15m")
+    _, headers, _ = camera_post(local_stack.api_url, b"", camera=camera)
+    assert next_capture(signed(headers, secret, camera, 200)) == at(2031, 4, 1, 9, 45)
+
+
+def test_a_hello_gets_the_next_capture_and_stores_and_claims_nothing(
+        local_stack, cameras, stack_clock):
+    camera = "sched-hello"
+    secret = scheduled(local_stack, cameras, camera)
+    set_service_time(local_stack, stack_clock, at(2031, 3, 3, 11, 59, 30))
+    status, headers, body = camera_post(local_stack.api_url, b"", camera=camera, counter=5)
+    assert status == 200, body
+    got = answer.verify_answer(secret, camera, headers[answer.HEADER.lower()], 5, 200)
+    assert (got.key, got.sha256) == (None, None)
+    assert next_capture(got) == at(2031, 3, 3, 12)  # a hello is no frame: the very next slot
+    assert 1 <= got.next_s <= 35
+    assert json.loads(body) == {"camera": camera, "next": "2031-03-03T12:00:00.000Z",
+                                "schedule": ROOF}
+    assert stored(local_stack, camera) == stored(local_stack, camera, "claims") == []
+    # its counter was not claimed: a frame may still use it, and one below it
+    status, _, _ = camera_post(local_stack.api_url, FRAME, camera=camera, counter=5)
+    assert status == 201
+    assert len(stored(local_stack, camera)) == 1
+
+
+@pytest.mark.parametrize("sign, status, code", [
+    ("another secret", 403, "Forbidden"), ("none", 401, "MissingCredential"),
+])
+def test_a_hello_without_a_good_signature_is_refused(local_stack, cameras, sign, status, code):
+    camera = "sched-hello-bad"
+    cameras.secret(camera)
+    authorization = None
+    if sign == "another secret":
+        authorization = upload.authorization(bytes(32), camera, 1, b"")
+    head = upload.request_head(local_stack.api_url.removeprefix("http://"), upload.ROUTE, 0,
+                               authorization, "stopmotion-cam/test")
+    with socket.create_connection(("127.0.0.1", local_stack.api_port), timeout=15) as sock:
+        sock.sendall(head)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    assert raw.split()[1] == str(status).encode(), raw
+    assert json.loads(raw.partition(b"\r\n\r\n")[2])["Code"] == code
+
+
+def metadata(local_stack, key) -> dict[str, str]:
+    head = local_stack.s3_client().head_object(Bucket=local_stack.bucket, Key=key)
+    return {name.lower(): value for name, value in head["Metadata"].items()}  # rclone: Health
+
+
+def health_lines(local_stack, camera, until=lambda lines: len(lines) >= 1) -> list[dict]:
+    """The health lines chalice local logged for camera, once they satisfy `until` (its output
+    reaches the log through a pipe) or after 5 s."""
+    deadline = time.monotonic() + 5
+    while True:
+        lines = local_stack.log_file.read_text(errors="replace").splitlines()
+        found = [json.loads(line) for line in lines if line.startswith("{")]
+        mine = [doc for doc in found if doc.get("Camera") == camera and "health" in doc]
+        if until(mine) or time.monotonic() > deadline:
+            return mine
+        time.sleep(0.05)
+
+
+MARKER = "fw=marker"
+
+
+def logged_after(local_stack, camera) -> list[dict]:
+    """The camera's health lines once a hello with MARKER health has been logged after them
+    (requests are logged in order): so a line that was not logged is seen to be missing."""
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, health=MARKER)
+    assert status == 200
+    lines = health_lines(local_stack, camera, lambda found: found and found[-1]["health"] == MARKER)
+    assert lines and lines[-1]["health"] == MARKER
+    return lines
+
+
+def test_the_health_of_a_frame_is_in_its_metadata_and_a_metric_line(local_stack, cameras):
+    camera = "health-frame"
+    cameras.secret(camera)
+    status, _, body = camera_post(local_stack.api_url, FRAME, camera=camera, health=HEALTH)
+    assert status == 201, body
+    key = json.loads(body)["key"]
+    assert metadata(local_stack, key)["health"] == HEALTH
+    (line,) = health_lines(local_stack, camera)
+    doc = check_emf(json.dumps(line))
+    assert (doc["FreeSram"], doc["Attempts"], doc["Queued"], doc["Lost"], doc["Boots"],
+            doc["Uptime"]) == (612, 2, 4, 1, 3, 86400)
+    assert (doc["firmware"], doc["reset"], doc["link"], doc["health"]) == (
+        "0.2.0", "wdt", "up", HEALTH)
+    names = {m["Name"] for m in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"FreeSram", "Attempts", "Queued", "Lost", "Boots", "Uptime"} <= names
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Camera"]]
+    # without the header: no health in the metadata, no health line
+    status, _, body = camera_post(local_stack.api_url, FRAME, camera=camera)
+    key = json.loads(body)["key"]
+    assert "health" not in metadata(local_stack, key)
+    assert [doc["health"] for doc in logged_after(local_stack, camera)] == [HEALTH, MARKER]
+
+
+def test_a_hellos_health_is_logged(local_stack, cameras):
+    camera = "health-hello"
+    cameras.secret(camera)
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera,
+                               health="fw=0.2.0 up=12 boots=9 reset=power sram=700")
+    assert status == 200
+    (line,) = health_lines(local_stack, camera)
+    assert (line["Boots"], line["reset"], line["FreeSram"]) == (9, "power", 700)
+    assert stored(local_stack, camera) == []
+
+
+@pytest.mark.parametrize("case", ["malformed", "not signed", "changed on the way"])
+def test_a_bad_health_header_stores_and_logs_nothing(local_stack, cameras, case):
+    camera = f"health-bad-{case.replace(' ', '-')}"
+    secret = cameras.secret(camera)
+    health, signed_health = {
+        "malformed": ("fw=0.2.0  up=5", None),
+        "not signed": ("fw=0.2.0 up=5", ""),
+        "changed on the way": ("fw=0.2.0 sram=9999", "fw=0.2.0 sram=120"),
+    }[case]
+    status, headers, body = camera_post(local_stack.api_url, FRAME, camera=camera, health=health,
+                                        signed_health=signed_health)
+    problem = json.loads(body)
+    if case == "malformed":
+        assert (status, problem["Code"]) == (400, "MalformedHealth")
+        assert "name=value tokens separated by single spaces" in problem["Message"]
+    else:
+        assert (status, problem["Code"]) == (403, "Forbidden")
+    signed(headers, secret, camera, status)  # the camera learns of it, signed
+    assert stored(local_stack, camera) == []
+    assert logged_after(local_stack, camera) == [{"Camera": camera, "firmware": "marker",
+                                                  "health": MARKER}]
+
+
+def test_metric_lines_stay_embedded_metric_format(local_stack):
+    """The shared stack's metric lines, health lines included, all parse as EMF documents."""
+    for line in metric_lines(local_stack):
+        assert json.loads(line)["_aws"]["CloudWatchMetrics"]
