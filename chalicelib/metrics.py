@@ -1,7 +1,9 @@
-"""One CloudWatch embedded-metric-format log line per stored frame, for the camera silence alarm.
+"""CloudWatch embedded-metric-format log lines: one per stored frame, and one per camera each
+time the fleet check runs (chalicelib/fleet.py).
 
-Lambda sends stdout to CloudWatch Logs, which turns this line into the metric
-StopMotion/FramesStored{Camera=<id>} without an API call. infra/front-door.yaml alarms on it.
+Lambda sends stdout to CloudWatch Logs, which turns these lines into the metrics
+StopMotion/FramesStored, StopMotion/MissedFrames and StopMotion/HoursSinceLastFrame, each with
+the dimension Camera=<id>, without an API call.
 """
 
 import json
@@ -12,6 +14,7 @@ from typing import TextIO
 NAMESPACE = "StopMotion"
 METRIC = "FramesStored"
 DIMENSION = "Camera"
+MISSED, SILENCE = "MissedFrames", "HoursSinceLastFrame"
 
 
 def frame_stored_line(camera: str, key: str, timestamp_ms: int) -> str:
@@ -35,3 +38,27 @@ def record_frame_stored(camera: str, key: str, out: TextIO | None = None) -> Non
     print(
         frame_stored_line(camera, key, int(time.time() * 1000)), file=out or sys.stdout, flush=True
     )
+
+
+def camera_checked_line(camera: str, missed: int, hours: float | None, timestamp_ms: int) -> str:
+    """The log line of one camera's check: the frames it missed in the window and the hours since
+    its last frame (left out for a camera never seen: no value is not zero)."""
+    values = {MISSED: missed} if hours is None else {MISSED: missed, SILENCE: hours}
+    units = {MISSED: "Count", SILENCE: "None"}
+    directive = {
+        "Namespace": NAMESPACE,
+        "Dimensions": [[DIMENSION]],
+        "Metrics": [{"Name": name, "Unit": units[name]} for name in values],
+    }
+    document = {
+        "_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": [directive]},
+        DIMENSION: camera,
+        **values,
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def record_camera_checked(camera: str, missed: int, hours: float | None,
+                          out: TextIO | None = None) -> None:
+    print(camera_checked_line(camera, missed, hours, int(time.time() * 1000)),
+          file=out or sys.stdout, flush=True)

@@ -8,7 +8,7 @@ meet storage and the secrets.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chalicelib import ingest, metrics
+from chalicelib import fleet, ingest, metrics
 from chalicelib.keystore import KeyStore
 from chalicelib.protocol import answer, claims, secrets, upload
 from chalicelib.protocol.errors import ProtocolError
@@ -53,7 +53,8 @@ def receive(
 ) -> tuple[dict, int]:
     """Stores a signed frame once; returns (what the camera is told, 201 new or 200 retry).
 
-    Every frame written, a retry's that completes one included, logs the FramesStored metric.
+    Every frame written, a retry's that completes one included, logs the FramesStored metric;
+    every frame not yet marked stored updates the camera's status object (chalicelib/fleet.py).
 
     Raises auth errors (401/403) before anything is written, ingest errors (413/422) before the
     counter is claimed, and StorageUnavailable (503) when S3 fails; a retry after a 503 is safe
@@ -72,6 +73,9 @@ def receive(
 
     facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for,
                           age=credential.age)
+    if not claimed.marked:  # before the mark: a 503 here is retried, and the retry counts it
+        fleet.record_frame(store, facts["camera"], facts["key"], facts.get("health"),
+                           facts["received"])
     mark_stored(store, claimed, body_sha256)
     if claimed.write:
         metrics.record_frame_stored(facts["camera"], facts["key"])
