@@ -107,7 +107,8 @@ def test_a_camera_that_never_posted_is_never_seen_not_missing_everything():
 def test_a_camera_without_a_secret_is_in_no_trouble():
     """Retired (`stopmotion camera remove`): its frames stay, nothing is expected of it."""
     found = judge(None, ["2026-11-20T06:00"], "2026-11-24T12:00", key_id=None)
-    assert found.missed == 4 and found.trouble == ()
+    assert (found.missed, found.expected, found.trouble) == (0, 0, ())
+    assert found.last_seen_hours == 4 * 24 + 6
 
 
 def test_frames_today_are_the_last_24_hours_and_hours_since_the_last():

@@ -199,14 +199,14 @@ def report(
     last_time = _time_of(last_key) if last_key else None
     window_start = now - timedelta(hours=WINDOW_HOURS)
     missed = expected = 0
-    if first_key:
+    if first_key and key_id is not None:  # a camera without a secret cannot post: none expected
         slots = judged_slots(chosen, _judged_after(first_key, now), now)
         expected = len(slots.times)
         missed = expected - matched(slots, listed)
     hours = None if last_time is None else round((now - last_time).total_seconds() / 3600, 2)
     health = parse_health(status.get("health"))
     trouble = []
-    if key_id is not None:  # a camera without a secret cannot post: nothing to expect
+    if key_id is not None:
         trouble = troubles(first_key is not None, missed, expected, hours, health)
     frames = status.get("frames")
     return Report(
