@@ -61,12 +61,10 @@ fuzz: setup
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/security/test_fuzz_properties.py
 
 # Deploying (README: Deploying with the front door). Options, passed on only when set:
-# STACK, CAMERA, SILENCE_HOURS, ALARM_EMAIL, PRICE_CLASS, RETENTION_DAYS, ARTIFACT_BUCKET;
+# STACK, ALARM_EMAIL, PRICE_CLASS, RETENTION_DAYS, ARTIFACT_BUCKET;
 # DRY_RUN=1 prints the AWS commands instead of running them.
 DEPLOY_ARGS = --stage $(STAGE) --region $(REGION) $(if $(filter-out 0,$(DRY_RUN)),--dry-run) \
-	$(if $(STACK),--stack $(STACK)) $(if $(CAMERA),--camera $(CAMERA)) \
-	$(if $(SILENCE_HOURS),--silence-hours $(SILENCE_HOURS)) \
-	$(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(PRICE_CLASS),--price-class $(PRICE_CLASS))
+	$(if $(STACK),--stack $(STACK)) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL)) $(if $(PRICE_CLASS),--price-class $(PRICE_CLASS))
 STACK_ARGS = $(if $(RETENTION_DAYS),--retention-days $(RETENTION_DAYS)) \
 	$(if $(ARTIFACT_BUCKET),--artifact-bucket $(ARTIFACT_BUCKET))
 

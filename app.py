@@ -9,9 +9,9 @@ import json
 import logging
 import os
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
-from chalicelib import catalog, clock, ingest, keystore, preview
+from chalicelib import aws, catalog, clock, fleet, ingest, keystore, preview
 from chalicelib.protocol import answer, keys, upload, viewer
 from chalicelib.protocol.errors import LengthRequired, ProtocolError
 from chalicelib.storage import FrameStore, make_client
@@ -150,6 +150,45 @@ def preview_frames():
 def preview_latest():
     store = get_store()
     return preview.with_links(store.client, store.bucket, latest_frames())
+
+
+@route("/cameras", methods=["GET"])
+def list_cameras():
+    """Every camera: its last frame, frames today and in all, missed frames, health, trouble."""
+    require_viewer()
+    found = fleet.check(get_store(), get_keys().get(), fleet.now())
+    return {"cameras": [report.as_dict() for report in found]}
+
+
+@route("/preview/cameras", methods=["GET"])
+def preview_cameras():
+    """GET /cameras with a presigned link ("url") to each camera's last frame."""
+    store = get_store()
+    listing = list_cameras()
+    frames = [camera["last_frame"] for camera in listing["cameras"] if camera["last_frame"]]
+    links = preview.with_links(store.client, store.bucket, {"frames": frames})
+    listing["expires_in"] = links["expires_in"]
+    return listing
+
+
+def publish_alarm(subject: str, text: str) -> None:
+    """The alarm to the SNS topic in ALARM_TOPIC_ARN (the deploy sets it: the front door's
+    AlarmTopic); without one it is logged only."""
+    topic = os.environ.get("ALARM_TOPIC_ARN")
+    if not topic:
+        log.warning("no ALARM_TOPIC_ARN, the alarm is only logged: %s\n%s", subject, text)
+        return
+    aws.client("sns").publish(TopicArn=topic, Subject=subject, Message=text)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def check_fleet(event):
+    """Hourly: every camera's missed frames and hours since its last frame as metrics, and one
+    alarm when the cameras in trouble change (chalicelib/fleet.py)."""
+    done = fleet.run_check(get_store(), get_keys().get(), fleet.now(), publish_alarm)
+    log.info("fleet check: %d cameras, %d in trouble, alarm %s", done["cameras"],
+             len(done["troubled"]), "sent" if done["published"] else "unchanged")
+    return done
 
 
 @route("/health", methods=["GET"])

@@ -1,10 +1,12 @@
-"""CloudWatch embedded-metric-format log lines: one per stored frame, for the camera silence
-alarm, and one per verified camera request that carries the camera's health.
+"""CloudWatch embedded-metric-format log lines: one per stored frame, one per verified camera
+request that carries the camera's health, and one per camera each time the fleet check runs
+(chalicelib/fleet.py).
 
 Lambda sends stdout to CloudWatch Logs, which turns these lines into metrics without an API call:
-StopMotion/FramesStored{Camera=<id>} (infra/front-door.yaml alarms on it), and the health's
-numbers (HEALTH_METRICS: StopMotion/FreeSram{Camera=<id>}, Attempts, ...), with its words
-(firmware, reset cause, link) and the raw value beside them in the log event.
+StopMotion/FramesStored, StopMotion/MissedFrames and StopMotion/HoursSinceLastFrame, and the
+health's numbers (HEALTH_METRICS: StopMotion/FreeSram, Attempts, ...), each with the dimension
+Camera=<id>; the health's words (firmware, reset cause, link) and its raw value ride beside them
+in the log event.
 """
 
 import json
@@ -31,6 +33,7 @@ HEALTH_METRICS = {
 }
 HEALTH = "health"  # the raw header value, as the camera signed it
 HEALTH_WORDS = {"fw": "firmware", "reset": "reset", "link": "link"}  # searchable in Logs Insights
+MISSED, SILENCE = "MissedFrames", "HoursSinceLastFrame"
 
 
 def frame_stored_line(camera: str, key: str, timestamp_ms: int) -> str:
@@ -87,3 +90,27 @@ def record_frame_stored(camera: str, key: str, out: TextIO | None = None) -> Non
     print(
         frame_stored_line(camera, key, now_ms()), file=out or sys.stdout, flush=True
     )
+
+
+def camera_checked_line(camera: str, missed: int, hours: float | None, timestamp_ms: int) -> str:
+    """The log line of one camera's check: the frames it missed in the window and the hours since
+    its last frame (left out for a camera never seen: no value is not zero)."""
+    values = {MISSED: missed} if hours is None else {MISSED: missed, SILENCE: hours}
+    units = {MISSED: "Count", SILENCE: "None"}
+    directive = {
+        "Namespace": NAMESPACE,
+        "Dimensions": [[DIMENSION]],
+        "Metrics": [{"Name": name, "Unit": units[name]} for name in values],
+    }
+    document = {
+        "_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": [directive]},
+        DIMENSION: camera,
+        **values,
+    }
+    return json.dumps(document, separators=(",", ":"))
+
+
+def record_camera_checked(camera: str, missed: int, hours: float | None,
+                          out: TextIO | None = None) -> None:
+    print(camera_checked_line(camera, missed, hours, now_ms()),
+          file=out or sys.stdout, flush=True)

@@ -74,9 +74,9 @@ class FrameStore:
                 raise
         return True
 
-    def read(self, key: str) -> bytes | None:
+    def read(self, key: str, action: str = "read a claim") -> bytes | None:
         """The object's bytes, or None when there is none."""
-        with aws.unavailable("read a claim"):
+        with aws.unavailable(action):
             try:
                 return self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
             except ClientError as err:
@@ -102,6 +102,11 @@ class FrameStore:
     def replace(self, key: str, body: bytes) -> None:
         """Overwrites a claim (with its stored mark)."""
         with aws.unavailable("mark the claim"):
+            self._put_claim(key, body)
+
+    def write(self, key: str, body: bytes, action: str) -> None:
+        """Puts a small JSON object (a camera's status, the alarm's state)."""
+        with aws.unavailable(action):
             self._put_claim(key, body)
 
     def _put_claim(self, key: str, body: bytes) -> None:

@@ -9,7 +9,7 @@ meet storage and the secrets.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib import clock, ingest, metrics
+from chalicelib import clock, fleet, ingest, metrics
 from chalicelib.keystore import KeyStore
 from chalicelib.protocol import answer, claims, keys, schedule, secrets, upload
 from chalicelib.protocol.errors import ProtocolError
@@ -63,6 +63,7 @@ def receive(
     Every frame written, a retry's that completes one included, logs the FramesStored metric;
     every verified request with a Stopmotion-Health header logs the camera's health, and a stored
     frame keeps it in its metadata.
+    Every frame not yet marked stored updates the camera's status object (chalicelib/fleet.py).
 
     Raises auth errors (401/403) and MalformedHealth (400) before anything is written, ingest
     errors (413/422) before the counter is claimed, and StorageUnavailable (503) when S3 fails; a
@@ -86,6 +87,9 @@ def receive(
 
     facts = ingest.ingest(store, body, credential.camera, max_bytes, claim=claim_for,
                           age=credential.age, health=health)
+    if not claimed.marked:  # before the mark: a 503 here is retried, and the retry counts it
+        fleet.record_frame(store, facts["camera"], facts["key"], health,
+                           facts["received"])
     mark_stored(store, claimed, body_sha256)
     if claimed.write:
         metrics.record_frame_stored(facts["camera"], facts["key"])

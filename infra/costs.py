@@ -1,7 +1,7 @@
 """What the deployed system costs a month per camera, before free tiers: `python -m infra.costs`.
 
-Both ways of deploying create the same billed parts (function, REST API, distribution, bucket,
-metric, alarm), so one table serves both. us-east-1 list prices.
+Both ways of deploying create the same billed parts (two functions, REST API, distribution,
+bucket, SNS topic, metrics), so one table serves both. us-east-1 list prices.
 """
 
 # From /work/shared/docs/facts.md (the project's checked prices).
@@ -9,18 +9,28 @@ LAMBDA_PER_REQUEST = 0.20 / 1e6
 LAMBDA_PER_GB_SECOND = 0.0000166667
 S3_PER_PUT = 0.005 / 1000
 CLOUDFRONT_PER_HTTP_REQUEST = 0.0075 / 10_000
-# From the AWS pricing pages (not yet in facts.md): REST API requests, S3 Standard storage,
-# one custom metric, one standard alarm, log ingestion.
+# From the AWS pricing pages (not yet in facts.md): REST API requests, S3 Standard storage, S3
+# GET (LIST is billed as a PUT), one custom metric, log ingestion.
 API_GATEWAY_PER_REQUEST = 3.50 / 1e6
 S3_PER_GB_MONTH = 0.023
+S3_PER_GET = 0.0004 / 1000
 METRIC_PER_MONTH = 0.30
-ALARM_PER_MONTH = 0.10
 LOGS_PER_GB = 0.50
 
 LAMBDA_GB = 128 / 1024  # MemorySize of the packaged function
 BILLED_SECONDS = 1.0  # a generous bound per frame; the ingest bench measures the real handler time
 LOG_BYTES_PER_FRAME = 1_000  # Lambda's START/END/REPORT lines plus the metric line
 DAYS = 30
+# Per frame, PUT-class S3 requests: the claim, the LIST of its counter space, the frame, the
+# claim's stored mark, the camera's status object (chalicelib/fleet.py); and one GET, the status.
+S3_WRITES_PER_FRAME, S3_GETS_PER_FRAME = 5, 1
+# The hourly fleet check, per camera: one LIST of its window and one GET of its status object,
+# the Lambda time it takes (bench_fleet: 1,000 cameras in ..., rounded up) and its metrics line.
+CHECKS_PER_MONTH = 24 * DAYS
+CHECK_SECONDS_PER_CAMERA = 0.02
+CHECK_LOG_BYTES_PER_CAMERA = 250
+# Custom metrics per camera: FramesStored (a line per frame), MissedFrames, HoursSinceLastFrame.
+METRICS_PER_CAMERA = 3
 PER_FRAME_CARRIED = (
     CLOUDFRONT_PER_HTTP_REQUEST + API_GATEWAY_PER_REQUEST + LAMBDA_PER_REQUEST
     + LAMBDA_GB * BILLED_SECONDS * LAMBDA_PER_GB_SECOND
@@ -31,12 +41,17 @@ def per_month(frames_per_day: float, frame_bytes: int, months_kept: int = 12) ->
     """Dollars a month per camera, by part, with `months_kept` months of frames in the bucket."""
     frames = frames_per_day * DAYS
     stored_gb = frames * months_kept * frame_bytes / 1e9
+    check_lambda = (CHECKS_PER_MONTH * CHECK_SECONDS_PER_CAMERA * LAMBDA_GB
+                    * LAMBDA_PER_GB_SECOND)
     return {
         "requests (CloudFront + API + Lambda)": frames * PER_FRAME_CARRIED,
-        "S3 PUTs": frames * S3_PER_PUT,
+        "S3 requests": frames * (S3_WRITES_PER_FRAME * S3_PER_PUT + S3_GETS_PER_FRAME * S3_PER_GET),
         f"S3 storage after {months_kept} months": stored_gb * S3_PER_GB_MONTH,
-        "logs": frames * LOG_BYTES_PER_FRAME / 1e9 * LOGS_PER_GB,
-        "silence metric + alarm": METRIC_PER_MONTH + ALARM_PER_MONTH,
+        "logs": (frames * LOG_BYTES_PER_FRAME + CHECKS_PER_MONTH * CHECK_LOG_BYTES_PER_CAMERA)
+        / 1e9 * LOGS_PER_GB,
+        "hourly check (Lambda + S3)": check_lambda
+        + CHECKS_PER_MONTH * (S3_PER_PUT + S3_PER_GET),
+        "metrics (3 per camera)": METRICS_PER_CAMERA * METRIC_PER_MONTH,
     }
 
 

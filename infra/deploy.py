@@ -27,8 +27,6 @@ API_URL = re.compile(
     r"https://(?P<id>[a-z0-9]+)\.execute-api\.(?P<region>[a-z0-9-]+)\.[^/]+/(?P<stage>[^/]+)/?"
 )
 STACK_PARAMETERS = {  # command-line option -> parameter of package-merge.yaml and front-door.yaml
-    "camera": "CameraId",
-    "silence_hours": "SilenceHours",
     "alarm_email": "AlarmEmail",
     "retention_days": "FrameRetentionDays",  # package-merge.yaml only: the bucket's lifecycle
     "price_class": "PriceClass",
@@ -134,9 +132,10 @@ def describe_command(stack: str, region: str) -> list:
             "--query", "Stacks[0].Outputs", "--output", "json"]
 
 
-def firmware_config(host: str, camera: str | None = None) -> str:
-    """The config.h lines for the front door (and the camera the alarm watches)."""
-    lines = secrets.firmware_lines(camera=camera or None, host=host, path=FRAMES_PATH)
+def firmware_config(host: str) -> str:
+    """The config.h lines for the front door (every camera's; its id and secret come from
+    `stopmotion camera add`)."""
+    lines = secrets.firmware_lines(host=host, path=FRAMES_PATH)
     return "Put these lines into firmware/include/config.h:\n" + "".join(
         f"  {line}\n" for line in lines.splitlines()
     )
@@ -159,18 +158,29 @@ def run(commands: list, dry_run: bool) -> None:
             subprocess.run([str(a) for a in command], cwd=PROJECT, check=True)
 
 
-def tell_firmware(stack: str, region: str, dry_run: bool, camera: str | None) -> None:
-    """Prints the firmware's lines with the deployed stack's domain (a placeholder in a dry run)."""
+def tell_firmware(stack: str, region: str, dry_run: bool, stage: str | None = None) -> None:
+    """Prints the firmware's lines with the deployed stack's domain (a placeholder in a dry run);
+    after `make front-door` (stage given) also where the chalice-deployed check finds the
+    alarm's topic."""
     command = describe_command(stack, region)
     if dry_run:
         print(f"$ {shown(command)}")
-        host = "<DistributionDomain output of the stack above>"
+        outputs = {"DistributionDomain": "<DistributionDomain output of the stack above>",
+                   "AlarmTopicArn": "<AlarmTopicArn output of the stack above>"}
     else:
         done = subprocess.run([str(a) for a in command], check=True, capture_output=True, text=True)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in json.loads(done.stdout)}
-        host = outputs["DistributionDomain"]
-        print(f"The front door: http://{host}{FRAMES_PATH}")
-    print(firmware_config(host, camera))
+        print(f"The front door: http://{outputs['DistributionDomain']}{FRAMES_PATH}")
+    print(firmware_config(outputs["DistributionDomain"]))
+    if stage is not None:
+        print(alarm_topic_note(stage, outputs["AlarmTopicArn"]))
+
+
+def alarm_topic_note(stage: str, topic: str) -> str:
+    """What `chalice deploy` needs so the hourly check publishes to the front door's topic."""
+    return (f"The fleet alarm's topic: add \"ALARM_TOPIC_ARN\": \"{topic}\" to the environment_"
+            f"variables of stage {stage} in .chalice/config.json, then run `chalice deploy "
+            f"--stage {stage}` again (until then the check only logs its alarm).")
 
 
 def do_package(args: argparse.Namespace) -> None:
@@ -191,7 +201,7 @@ def do_deploy(args: argparse.Namespace) -> None:
     bucket = args.artifact_bucket or "<ARTIFACT_BUCKET>"
     parameters = {**args.parameters, "SecretsPath": ssm_path(args.stage)}
     run(deploy_commands(args.out, stack, args.region, bucket, parameters), args.dry_run)
-    tell_firmware(stack, args.region, args.dry_run, args.parameters.get("CameraId"))
+    tell_firmware(stack, args.region, args.dry_run)
 
 
 def do_front_door(args: argparse.Namespace) -> None:
@@ -199,7 +209,7 @@ def do_front_door(args: argparse.Namespace) -> None:
     parameters, region = front_door_parameters(args.stage, PROJECT)
     stack = args.stack or f"{stack_name(args.stage, PROJECT)}-front-door"
     run([front_door_command(stack, region, {**parameters, **args.parameters})], args.dry_run)
-    tell_firmware(stack, region, args.dry_run, args.parameters.get("CameraId"))
+    tell_firmware(stack, region, args.dry_run, args.stage)
 
 
 def main(argv: list[str] | None = None) -> int:

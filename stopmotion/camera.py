@@ -1,5 +1,5 @@
-"""`stopmotion camera`: add or rotate a camera's secret, or the viewer token; print config lines;
-set and show a camera's schedule.
+"""`stopmotion camera`: add, rotate or remove a camera's secret, or the viewer token; print config
+lines; set and show a camera's schedule; list every camera and how it is doing.
 
 Locally the secrets live in a git-ignored JSON file (var/secrets.json, what `make run` reads); with
 --ssm to SSM Parameter Store, SecureStrings under /stopmotion/<stage>/ (what the Lambda reads).
@@ -88,6 +88,15 @@ class FileSecrets:
         data.setdefault(layout.SETTINGS, {}).setdefault(camera, {})[layout.SCHEDULE] = text
         self.save(data)
 
+    def remove_camera(self, camera: str) -> None:
+        """The camera's secret and settings gone; CameraError when it does not exist."""
+        data = self.load()
+        if camera not in data[layout.CAMERAS]:
+            raise CameraError(_exists_message(camera, replace=True))
+        del data[layout.CAMERAS][camera]
+        data.get(layout.SETTINGS, {}).pop(camera, None)
+        self.save(data)
+
     def settings(self, camera: str) -> dict:
         """The camera's settings ({} when none); CameraError when the camera does not exist."""
         data = self.load()
@@ -147,6 +156,17 @@ class SsmSecrets:
             Overwrite=True,
             Description=f"stop-motion camera {camera}: settings (JSON)",
         )
+
+    def remove_camera(self, camera: str) -> None:
+        """Deletes the camera's secret and settings parameters; CameraError when it has none."""
+        try:
+            self.ssm.delete_parameter(Name=layout.camera_parameter(self.path, camera))
+        except self.ssm.exceptions.ParameterNotFound:
+            raise CameraError(_exists_message(camera, replace=True)) from None
+        try:
+            self.ssm.delete_parameter(Name=layout.settings_parameter(self.path, camera))
+        except self.ssm.exceptions.ParameterNotFound:
+            pass  # a camera without a schedule
 
     def settings(self, camera: str) -> dict:
         """The camera's settings ({} when none); CameraError when the camera does not exist."""
@@ -224,14 +244,15 @@ def ensure_local(path: Path, camera: str = DEMO_CAMERA) -> tuple[bytes, str]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "camera",
-        help="add or rotate a camera's secret or the viewer token; set and show its schedule",
+        help="add, rotate, remove or list cameras, the viewer token; set and show a schedule",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=SCHEDULE_HELP,
     )
     parser.add_argument(
         "action",
-        choices=["add", "rotate", "viewer", "schedule", "show"],
-        help="add/rotate a camera, create/rotate (--rotate) the viewer token, set a camera's "
+        choices=["add", "rotate", "remove", "list", "viewer", "schedule", "show"],
+        help="add/rotate/remove a camera, list every camera (last frame, frames in the last day, "
+        "missed frames, last health), create/rotate (--rotate) the viewer token, set a camera's "
         "schedule, or show it with its next capture times",
     )
     parser.add_argument("camera", nargs="?", help="camera id: 1-32 of a-z, 0-9, '-'")
@@ -245,6 +266,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--ssm", action="store_true", help="use SSM Parameter Store, not the file")
     parser.add_argument("--stage", default="dev", help="Chalice stage for --ssm (default dev)")
     parser.add_argument("--rotate", action="store_true", help="viewer: replace an existing token")
+    parser.add_argument("--bucket", default=os.environ.get("FRAMES_BUCKET"),
+                        help="list --ssm: the frames bucket (default $FRAMES_BUCKET); locally "
+                        "the running `make run`'s")
     parser.set_defaults(func=run)
 
 
@@ -279,6 +303,8 @@ def run(args: argparse.Namespace, ssm=None) -> int:
         return 2
     if args.action in ("schedule", "show"):
         return run_schedule(args, store, where)
+    if args.action == "list":
+        return run_list(args, ssm)
     try:
         if args.action == "viewer":
             token = store.viewer()
@@ -289,6 +315,13 @@ def run(args: argparse.Namespace, ssm=None) -> int:
             return 0
         if not args.camera or not CAMERA_ID.fullmatch(args.camera):
             raise CameraError("camera id must be 1 to 32 of a-z, 0-9 and '-'")
+        if args.action == "remove":
+            store.remove_camera(args.camera)
+            print(f"camera {args.camera} removed from {where}: its secret and settings are gone, "
+                  "so the service refuses its uploads (in AWS within a minute: the Lambda's "
+                  f"cache). Its frames stay in the bucket (frames/{args.camera}/); `stopmotion "
+                  "camera list` still shows it, without a key id, and expects no frames of it.")
+            return 0
         secret = new_camera_secret()
         store.set_camera(args.camera, secret, replace=args.action == "rotate")
     except CameraError as err:
@@ -353,3 +386,58 @@ def print_schedule(camera: str, text: str | None) -> None:
     for moment in schedules.next_captures(chosen, datetime.now(UTC), SHOWN_CAPTURES):
         local = moment.astimezone(chosen.tz)
         print(f"  {local:%Y-%m-%d %H:%M %Z (%a)}  {moment:%Y-%m-%d %H:%M} UTC")
+
+
+def run_list(args: argparse.Namespace, ssm=None, s3=None) -> int:
+    """`camera list`: every camera (in the secrets or with frames) and how it is doing, as the
+    service's GET /cameras sees it (chalicelib/fleet.py), from the secrets and the bucket."""
+    from chalicelib import fleet, keystore
+    from chalicelib.protocol.errors import ProtocolError
+    from chalicelib.storage import FrameStore
+    from stopmotion import localstack, pull
+
+    try:
+        if args.ssm:
+            bucket = getattr(args, "bucket", None)
+            if not bucket:
+                raise CameraError("name the frames bucket with --bucket or FRAMES_BUCKET")
+            known = keystore.read_ssm(ssm, ssm_path(args.stage))
+            if s3 is None:
+                import boto3
+
+                s3 = boto3.client("s3")
+        else:
+            state_file = args.secrets_file.with_name(localstack.STATE_NAME)
+            stack = localstack.running_stack(state_file)
+            if stack is None:
+                raise CameraError(f"no `make run` is running ({state_file} names none): start "
+                                  "it, or list the deployed cameras with --ssm --stage STAGE")
+            known = keystore.read_file(args.secrets_file)
+            bucket = stack["bucket"]
+            s3 = s3 or pull.make_client(stack["s3_endpoint"], fleet.WORKERS, local=True)
+        reports = fleet.check(FrameStore(s3, bucket), known, fleet.now())
+    except CameraError as err:
+        print(f"stopmotion camera: {err}", file=sys.stderr)
+        return 1
+    except ProtocolError as err:
+        print(f"stopmotion camera: {err}", file=sys.stderr)
+        return 1
+    print_cameras(reports)
+    return 0
+
+
+def print_cameras(reports) -> None:
+    """One line per camera, and one more naming its trouble when it has some."""
+    print(f"{'CAMERA':<20} {'KEY ID':<8} {'LAST FRAME (UTC)':<28} {'LAST DAY':>8} "
+          f"{'MISSED':>7}  LAST HEALTH")
+    for found in reports:
+        last = "never"
+        if found.last_captured:
+            last = f"{found.last_captured:%Y-%m-%d %H:%M} ({found.last_seen_hours:.1f} h ago)"
+        health = " ".join(f"{k}={v}" for k, v in (found.health or {}).items()) or "-"
+        print(f"{found.camera:<20} {found.key_id or 'removed':<8} {last:<28} "
+              f"{found.frames_today:>8} {f'{found.missed}/{found.expected}':>7}  {health}")
+        if found.trouble:
+            print(f"{'':<20} trouble: {'; '.join(found.trouble)}")
+    troubled = sum(1 for found in reports if found.trouble)
+    print(f"{len(reports)} cameras, {troubled} in trouble")

@@ -130,17 +130,32 @@ def test_no_record_says_deploy_first(project):
 
 def test_front_door_dry_run_prints_the_deploy_and_the_firmware_lines(project, monkeypatch, capsys):
     monkeypatch.setattr(deploy, "PROJECT", project)
-    assert deploy.main(["front-door", "--stage", "dev", "--dry-run", "--camera", "garden"]) == 0
+    args = ["front-door", "--stage", "dev", "--dry-run", "--alarm-email", "me@example.com"]
+    assert deploy.main(args) == 0
     out = capsys.readouterr().out
     (command,) = [line for line in out.splitlines() if " cloudformation deploy " in line]
     assert (
         f"--region {REGION}" in command
         and "--stack-name stopmotion-ingest-dev-front-door" in command
     )
-    assert overrides_of(command) == {"ApiId": API_ID, "ApiStage": "api", "CameraId": "garden"}
+    assert overrides_of(command) == {"ApiId": API_ID, "ApiStage": "api",
+                                     "AlarmEmail": "me@example.com"}
     assert set(overrides_of(command)) <= set(cfn.load(cfn.FRONT_DOOR)["Parameters"])
     assert "#define CONFIG_PORT 80" in out and '#define CONFIG_PATH "/frames"' in out
-    assert '#define CONFIG_CAMERA_ID "garden"' in out
+    assert "CONFIG_CAMERA_ID" not in out, "one front door for every camera"
+    # the chalice-deployed check learns the topic from config.json: the step says so
+    assert '"ALARM_TOPIC_ARN": "<AlarmTopicArn output of the stack above>"' in out
+    assert "chalice deploy --stage dev" in out
+
+
+def test_the_topic_the_front_door_makes_is_one_chalice_deploys_check_may_publish_to():
+    """make front-door's stack is <app>-<stage>-front-door; CloudFormation names its topic
+    <stack>-AlarmTopic-<random>, inside what policy-<stage>.json lets the check publish to."""
+    stack = f"{deploy.stack_name('dev', deploy.PROJECT)}-front-door"
+    policy = json.loads((deploy.PROJECT / ".chalice" / "policy-dev.json").read_text())
+    (publish,) = [s for s in policy["Statement"] if "sns:Publish" in s["Action"]]
+    pattern = publish["Resource"].split(":")[-1]
+    assert re.fullmatch(pattern.replace("*", ".*"), f"{stack}-AlarmTopic-1A2B3C4D5E6F")
 
 
 def test_front_door_without_a_record_fails_clearly(project, monkeypatch, capsys):
@@ -152,10 +167,6 @@ def test_front_door_without_a_record_fails_clearly(project, monkeypatch, capsys)
 def test_deploy_dry_run_names_only_parameters_of_the_merged_template(tmp_path, capsys):
     (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
     every_option = [
-        "--camera",
-        "garden",
-        "--silence-hours",
-        "12",
         "--alarm-email",
         "a@b.example",
         "--retention-days",
@@ -188,7 +199,7 @@ def defines(text: str) -> dict[str, str]:
 
 def test_firmware_lines_set_settings_the_firmware_has():
     example = defines((deploy.PROJECT / "firmware" / "include" / "config.example.h").read_text())
-    printed = defines(deploy.firmware_config("d1234abcd.cloudfront.net", camera="garden"))
+    printed = defines(deploy.firmware_config("d1234abcd.cloudfront.net"))
     assert set(printed) <= set(example), "a renamed firmware setting"
     assert printed["CONFIG_HOST"] == '"d1234abcd.cloudfront.net"'
     assert (printed["CONFIG_PORT"], printed["CONFIG_PATH"]) == ("80", '"/frames"')
@@ -228,11 +239,22 @@ def test_chalice_stages_read_and_may_read_their_own_secrets():
         assert ssm == [f"arn:aws:ssm:*:*:parameter{path}", f"arn:aws:ssm:*:*:parameter{path}/*"]
 
 
-@pytest.mark.parametrize("hours", ["0", "500", "twelve"])
-def test_silence_hours_outside_the_templates_range_is_refused(tmp_path, capsys, hours):
+@pytest.mark.parametrize("days", ["-1", "ten"])
+def test_retention_days_outside_the_templates_range_is_refused(tmp_path, capsys, days):
     (tmp_path / "sam.yaml").write_text("stands in for make package's output\n")
-    args = ["deploy", "--dry-run", "--out", str(tmp_path), "--silence-hours", hours]
+    args = ["deploy", "--dry-run", "--out", str(tmp_path), "--retention-days", days]
     assert deploy.main(args) == 2
     captured = capsys.readouterr()
-    assert "--silence-hours" in captured.err and "1 to 168" in captured.err
+    assert "--retention-days" in captured.err and "0 or more" in captured.err
     assert not printed_commands_of(captured.out)
+
+
+def test_the_single_camera_alarm_is_gone():
+    """The fleet check watches every camera: no option, parameter or alarm names one."""
+    assert "camera" not in deploy.STACK_PARAMETERS
+    for template in (cfn.FRONT_DOOR, cfn.MERGE):
+        loaded = cfn.load(template)
+        assert not {"CameraId", "SilenceHours"} & set(loaded["Parameters"])
+        assert "SilenceAlarm" not in loaded["Resources"]
+    makefile = (deploy.PROJECT / "Makefile").read_text()
+    assert "SILENCE_HOURS" not in makefile and "--camera" not in makefile

@@ -1,4 +1,4 @@
-"""The frame-stored metric line is embedded metric format; the silence alarm watches it."""
+"""The metric lines (a frame stored, a camera checked) are embedded metric format."""
 
 import io
 import json
@@ -7,8 +7,6 @@ import time
 import pytest
 
 from chalicelib import metrics
-from chalicelib.protocol import keys
-from infra import cfn
 from tests.conftest import camera_post
 
 UNITS = {
@@ -85,11 +83,6 @@ def logged_line(camera: str = "garden-1", key: str = "frames/garden-1/x.jpg") ->
     return text.rstrip("\n")
 
 
-@pytest.fixture(scope="module")
-def alarm() -> dict:
-    return cfn.load(cfn.FRONT_DOOR)["Resources"]["SilenceAlarm"]["Properties"]
-
-
 def test_line_is_embedded_metric_format():
     root = check_emf(logged_line())
     assert root["Camera"] == "garden-1"
@@ -111,34 +104,23 @@ def test_check_rejects_a_numeric_dimension():
         check_emf(json.dumps(broken))
 
 
-def test_alarm_watches_the_metric_the_line_records(alarm):
-    (directive,) = json.loads(logged_line())["_aws"]["CloudWatchMetrics"]
-    assert alarm["Namespace"] == directive["Namespace"]
-    assert alarm["MetricName"] in {m["Name"] for m in directive["Metrics"]}
-    alarm_dimensions = {d["Name"] for d in alarm["Dimensions"]}
-    assert [alarm_dimensions] == [set(s) for s in directive["Dimensions"]], (
-        "an alarm matches only the exact dimension set the line declares"
-    )
+def test_a_camera_checked_line_is_embedded_metric_format():
+    out = io.StringIO()
+    metrics.record_camera_checked("garden-1", 2, 7.5, out=out)
+    root = check_emf(out.getvalue().rstrip("\n"))
+    found = (root["Camera"], root["MissedFrames"], root["HoursSinceLastFrame"])
+    assert found == ("garden-1", 2, 7.5)
+    (directive,) = root["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == metrics.NAMESPACE == "StopMotion"
 
 
-def test_alarm_camera_is_a_camera_id_and_defaults_to_the_default_camera(alarm):
-    template = cfn.load(cfn.FRONT_DOOR)
-    (camera,) = alarm["Dimensions"]
-    assert camera["Value"] == {"Ref": "CameraId"}
-    assert template["Parameters"]["CameraId"]["AllowedPattern"] == keys.CAMERA_ID.pattern
-    assert cfn.parameter_defaults(template)["CameraId"] == keys.DEFAULT_CAMERA
-
-
-def test_alarm_fires_on_silence(alarm):
-    """Hourly sums under one frame for SilenceHours hours in a row; missing data counts as none."""
-    assert (alarm["Statistic"], alarm["Period"]) == ("Sum", 3600)
-    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
-    assert alarm["EvaluationPeriods"] == alarm["DatapointsToAlarm"] == {"Ref": "SilenceHours"}
-    assert alarm["TreatMissingData"] == "breaching"
-    hours = cfn.load(cfn.FRONT_DOOR)["Parameters"]["SilenceHours"]
-    assert hours["MaxValue"] * alarm["Period"] <= 7 * 24 * 3600, (
-        "CloudWatch looks back 7 days at most"
-    )
+def test_a_camera_never_seen_has_no_hours_since_its_last_frame():
+    out = io.StringIO()
+    metrics.record_camera_checked("new-1", 0, None, out=out)
+    root = check_emf(out.getvalue().rstrip("\n"))
+    assert "HoursSinceLastFrame" not in root and root["MissedFrames"] == 0
+    (directive,) = root["_aws"]["CloudWatchMetrics"]
+    assert [m["Name"] for m in directive["Metrics"]] == ["MissedFrames"]
 
 
 def metric_lines(stack) -> list[str]:

@@ -1,6 +1,7 @@
 """Way 1, one stack: the template `chalice package --merge-template` builds, checked offline."""
 
 import json
+import os
 import re
 import subprocess
 import zipfile
@@ -138,18 +139,85 @@ def test_is_s3_write_classifies_actions():
     ] * 3
 
 
-def test_role_grants_what_the_chalice_deploy_policy_grants(resources):
-    """The two ways give the function the same actions (only the bucket differs)."""
+def test_roles_grant_what_the_chalice_deploy_policy_grants(resources):
+    """The two ways give the functions the same actions (only the bucket differs); `chalice
+    deploy` gives both functions the one policy file, the stack each its own role."""
     policy_file = deploy.chalice_config(deploy.PROJECT)["stages"][STAGE]["iam_policy_file"]
     chalice_way = json.loads((deploy.PROJECT / ".chalice" / policy_file).read_text())
     granted = {a for s in as_list(chalice_way["Statement"]) for a in as_list(s["Action"])}
     merged = {
         a
         for rid, s in statements(resources)
-        if rid == "ApiHandlerRole"
+        if rid in ("ApiHandlerRole", "CheckFleetRole")
         for a in as_list(s["Action"])
     }
     assert merged == granted
+    for rid, _ in statements(resources):
+        assert rid in ("ApiHandlerRole", "CheckFleetRole"), f"{rid}: chalice's own policy left"
+
+
+def test_the_fleet_check_runs_hourly_with_its_rule_and_permission(resources):
+    """Chalice turns @app.schedule into a function with a SAM Schedule event, which the SAM
+    transform expands into the EventBridge rule and the permission to invoke the function
+    (the SAM translator is not installed here, so the expansion itself is not run)."""
+    function = resources["CheckFleet"]
+    assert function["Type"] == "AWS::Serverless::Function"
+    properties = function["Properties"]
+    (event,) = properties["Events"].values()
+    assert event == {"Type": "Schedule", "Properties": {"Schedule": "rate(1 hour)"}}
+    assert properties["Handler"] == "app.check_fleet" and properties["Timeout"] == 300
+    assert properties["Role"] == {"Fn::GetAtt": ["CheckFleetRole", "Arn"]}
+
+
+@pytest.fixture(scope="module")
+def deployed_resources(tmp_path_factory) -> dict:
+    """What `chalice deploy` creates, as `chalice package --pkg-format terraform` spells it out
+    (the same planner, offline): resource type -> name -> settings."""
+    out = tmp_path_factory.mktemp("terraform")
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    subprocess.run([deploy.BIN / "chalice", "package", "--pkg-format", "terraform", "--stage",
+                    STAGE, out], cwd=deploy.PROJECT, env=env, check=True, capture_output=True)
+    return json.loads((out / "chalice.tf.json").read_text())["resource"]
+
+
+def test_chalice_deploy_creates_the_hourly_rule_its_permission_and_may_publish(
+        deployed_resources):
+    (rule_name, rule), = deployed_resources["aws_cloudwatch_event_rule"].items()
+    assert rule["schedule_expression"] == "rate(1 hour)"
+    (target,) = deployed_resources["aws_cloudwatch_event_target"].values()
+    assert target["arn"] == "${aws_lambda_function.check_fleet.arn}"
+    assert target["rule"] == f"${{aws_cloudwatch_event_rule.{rule_name}.name}}"
+    (permission,) = [p for p in deployed_resources["aws_lambda_permission"].values()
+                     if p["principal"] == "events.amazonaws.com"]
+    assert permission["function_name"] == "${aws_lambda_function.check_fleet.arn}"
+    assert permission["source_arn"] == f"${{aws_cloudwatch_event_rule.{rule_name}.arn}}"
+    assert deployed_resources["aws_lambda_function"]["check_fleet"]["timeout"] == 300
+    policy = json.loads(deployed_resources["aws_iam_role_policy"]["check_fleet_role"]["policy"])
+    (publish,) = [s for s in policy["Statement"] if "sns:Publish" in as_list(s["Action"])]
+    # the topic the front door's stack makes (make front-door names it after the app and stage)
+    assert publish["Resource"] == "arn:aws:sns:*:*:stopmotion-ingest-dev-*"
+
+
+def test_the_fleet_check_publishes_to_the_front_doors_topic_and_only_it(resources):
+    function = resources["CheckFleet"]["Properties"]
+    topic = {"Fn::GetAtt": ["FrontDoor", "Outputs.AlarmTopicArn"]}
+    variables = function["Environment"]["Variables"]
+    assert variables["ALARM_TOPIC_ARN"] == topic
+    assert variables["FRAMES_BUCKET"] == {"Ref": "FramesBucket"}
+    publish = [(rid, s) for rid, s in statements(resources)
+               if any(a.startswith("sns:") for a in as_list(s["Action"]))]
+    assert [(rid, s["Action"], s["Resource"]) for rid, s in publish] == [
+        ("CheckFleetRole", ["sns:Publish"], topic)]
+    front_door = cfn.load(cfn.FRONT_DOOR)
+    assert front_door["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+    assert "Condition" not in front_door["Resources"]["AlarmTopic"], "always a topic to publish to"
+
+
+def test_the_fleet_check_cannot_write_frames(resources):
+    writes = {r["Fn::Sub"] for rid, s in statements(resources) if rid == "CheckFleetRole"
+              for r in as_list(s["Resource"]) if isinstance(r, dict) and "Fn::Sub" in r
+              and any(map(is_s3_write, as_list(s["Action"])))}
+    assert writes == {"${FramesBucket.Arn}/fleet/*"}
 
 
 def test_front_door_is_nested_and_wired_to_the_generated_api_and_stage(resources):
@@ -172,7 +240,7 @@ def test_parameters_passed_down_keep_the_front_doors_constraints(template, resou
         for name, value in resources["FrontDoor"]["Properties"]["Parameters"].items()
         if value["Ref"] in template["Parameters"]
     }
-    assert set(passed) == {"PriceClass", "CameraId", "SilenceHours", "AlarmEmail"}
+    assert set(passed) == {"PriceClass", "AlarmEmail"}
     for name, outer in passed.items():
         mine = {k: v for k, v in template["Parameters"][outer].items() if k != "Description"}
         theirs = {k: v for k, v in front_door[name].items() if k != "Description"}

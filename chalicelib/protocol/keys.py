@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from chalicelib.protocol.errors import BadRequest
 
 ROOT = "frames/"
-DEFAULT_CAMERA = "default"  # the firmware's id unless configured; the alarm watches it by default
+DEFAULT_CAMERA = "default"  # the firmware's id unless configured
 CAMERA_ID = re.compile(r"[a-z0-9-]{1,32}")
 KEY = re.compile(
     rf"{ROOT}(?P<camera>{CAMERA_ID.pattern})/\d{{4}}/\d{{2}}/\d{{2}}/"
