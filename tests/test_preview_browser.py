@@ -6,7 +6,6 @@ download one frame or the range as a zip; on a phone and on a laptop, screenshot
 import io
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -358,7 +357,6 @@ def test_a_camera_in_another_zone_gets_its_range_and_times_in_that_zone(local_st
     camera, zone = "preview-berlin", "Europe/Berlin"
     cameras.secret(camera)
     FileSecrets(local_stack.secrets_file).set_schedule(camera, f"every 6h tz {zone}")
-    time.sleep(0.05)
     body = sample_frames.sky_jpeg(90, SIZE)
     assert camera_post(local_stack.api_url, body, camera=camera)[0] == 201
     status, _, body = get(f"{local_stack.api_url}/frames?camera={camera}", viewer_token)
