@@ -11,13 +11,15 @@ import os
 
 from chalice import Chalice, Rate, Response
 
-from chalicelib import aws, catalog, clock, fleet, ingest, keystore, preview
+from chalicelib import archive, aws, catalog, clock, fleet, ingest, keystore, preview
 from chalicelib.protocol import answer, keys, upload, viewer
-from chalicelib.protocol.errors import LengthRequired, ProtocolError
+from chalicelib.protocol.errors import BadRequest, LengthRequired, ProtocolError
 from chalicelib.storage import FrameStore, make_client
 from chalicelib.upload import receive, signed_answer
 
 app = Chalice(app_name="stopmotion-ingest")
+if archive.CONTENT_TYPE not in app.api.binary_types:  # Chalice's defaults hold it today
+    app.api.binary_types.append(archive.CONTENT_TYPE)
 log = logging.getLogger(__name__)
 
 
@@ -97,6 +99,10 @@ def max_frame_bytes() -> int:
     return int(os.environ.get("MAX_FRAME_BYTES", ingest.DEFAULT_MAX_FRAME_BYTES))
 
 
+def max_zip_bytes() -> int:
+    return int(os.environ.get("MAX_ZIP_BYTES", archive.DEFAULT_MAX_ZIP_BYTES))
+
+
 def query(name: str) -> str | None:
     return (app.current_request.query_params or {}).get(name) or None
 
@@ -150,6 +156,37 @@ def preview_frames():
 def preview_latest():
     store = get_store()
     return preview.with_links(store.client, store.bucket, latest_frames())
+
+
+@route("/preview/frame", methods=["GET"])
+def preview_frame():
+    """One frame's facts (size, repairs, health...) with a link to view and one to download it."""
+    require_viewer()
+    key = query("key")
+    if not key:
+        raise BadRequest("give the frame's key: /preview/frame?key=<a key GET /frames listed>")
+    return preview.frame(get_store(), key)
+
+
+@route("/preview/zip", methods=["GET"])
+def preview_zip():
+    """One camera's frames with since <= time < until as a zip (capped: chalicelib/archive.py).
+    A binary answer: send Accept: application/zip (API Gateway decodes it only then)."""
+    require_viewer()
+    camera, since, until = query("camera"), query("since"), query("until")
+    if not camera:
+        raise BadRequest("give the camera: /preview/zip?camera=<id>&since=<ISO time>&until=<ISO "
+                         "time>")
+    name, body = archive.build(
+        get_store(), keys.camera_id(camera, "camera"),
+        keys.parse_time(since, "since") if since else None,
+        keys.parse_time(until, "until") if until else None,
+        max_zip_bytes(),
+    )
+    return Response(body=body, headers={
+        "Content-Type": archive.CONTENT_TYPE,
+        "Content-Disposition": f'attachment; filename="{name}"',
+    })
 
 
 @route("/cameras", methods=["GET"])

@@ -16,6 +16,7 @@ from chalicelib.storage import FrameStore
 # A synchronous Lambda invoke carries 6 MB; API Gateway hands binary bodies over base64 encoded
 # (4 bytes per 3), which leaves about 4.7 MB of frame. Keep some room for the rest of the event.
 DEFAULT_MAX_FRAME_BYTES = 4_500_000
+NUMBERS = ("age", "bytes", "width", "height")  # the facts kept in the metadata as decimal text
 
 
 def ingest(
@@ -66,3 +67,19 @@ def ingest(
     if write:
         store.put(key, image.parts, metadata)
     return {"key": key, **facts}
+
+
+def facts_from_metadata(metadata: dict[str, str]) -> dict:
+    """What ingest() kept in an object's metadata, as it told the client: numbers as numbers,
+    repairs as a list, and the health report as it came; a fact the object lacks (a server that
+    keeps no metadata, a frame stored before the fact existed) is None."""
+    kept = {name.lower(): value for name, value in metadata.items()}  # rclone says Camera
+    facts: dict = {}
+    for name in ("camera", "captured", "received", *NUMBERS, "repairs", "sha256", "health"):
+        value = kept.get(name)
+        if value is not None and name in NUMBERS:
+            value = int(value) if value.isascii() and value.isdigit() else None
+        elif value is not None and name == "repairs":
+            value = [repair for repair in value.split(",") if repair]
+        facts[name] = value
+    return facts

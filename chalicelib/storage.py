@@ -74,6 +74,16 @@ class FrameStore:
                 raise
         return True
 
+    def head(self, key: str) -> dict | None:
+        """The object's HEAD answer (ContentLength, Metadata, ...), or None when there is none."""
+        with aws.unavailable("read a frame's metadata"):
+            try:
+                return self.client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as err:
+                if aws.error_code(err) in MISSING:
+                    return None
+                raise
+
     def read(self, key: str, action: str = "read a claim") -> bytes | None:
         """The object's bytes, or None when there is none."""
         with aws.unavailable(action):

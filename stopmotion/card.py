@@ -121,7 +121,7 @@ def frame_path(folder: Path, camera: str, header: queue.Header, anchor: int) -> 
     if taken is None:
         return folder / camera / UNKNOWN_TIME / f"{header.counter:010d}.jpg"
     key = keys.frame_key(camera, taken, suffix=f"{header.counter:08x}")
-    return folder / key.removeprefix(keys.ROOT)
+    return folder / keys.local_path(key)
 
 
 def describe(block: int, header: queue.Header, anchor: int) -> str:

@@ -102,7 +102,7 @@ def pull(client: Any, bucket: str, dest: Path, objects: list[dict], workers: int
     """Fetches the objects not yet in `dest`; returns counts by outcome and the failures."""
     todo = []
     for obj in objects:
-        target = dest / obj["Key"].removeprefix(keys.ROOT)
+        target = dest / keys.local_path(obj["Key"])
         if not (target.is_file() and target.stat().st_size == obj["Size"]):
             todo.append((obj, target))
     outcome: dict[str, Any] = {"already": len(objects) - len(todo), "bytes": 0, "failed": [],

@@ -190,8 +190,11 @@ def storage_down(client, monkeypatch):
     return client
 
 
-@pytest.mark.parametrize("method, path", [("post", "/frames"), ("get", "/health"),
-                                          ("get", "/frames"), ("get", "/frames/latest")])
+@pytest.mark.parametrize("method, path", [
+    ("post", "/frames"), ("get", "/health"), ("get", "/frames"), ("get", "/frames/latest"),
+    ("get", "/preview/zip?camera=routes"),
+    ("get", "/preview/frame?key=frames/routes/2026/05/04/20260504T100000.250Z-0a1b2c3d.jpg"),
+])
 def test_storage_down_gives_503_with_retry_after(storage_down, method, path):
     if method == "post":
         response = post(storage_down, blocks_jpeg())

@@ -35,6 +35,18 @@ class FrameTooLarge(ProtocolError):
     status = 413
 
 
+class RangeTooLarge(ProtocolError):
+    """The frames asked for are more than one answer may carry; the same request fails again."""
+
+    status = 413
+
+
+class NotFound(ProtocolError):
+    """There is no such frame (or no frame in the range asked for); fails again until one comes."""
+
+    status = 404
+
+
 class NotAJpeg(ProtocolError):
     """The body holds no usable JPEG (empty, no start of image, no frame header); fails again."""
 

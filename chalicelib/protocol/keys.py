@@ -68,6 +68,12 @@ def parse_key(key: str) -> FrameName | None:
     return FrameName(key, match["camera"], time)
 
 
+def local_path(key: str) -> str:
+    """Where a frame goes in a folder of frames (`stopmotion pull`, the preview's zip):
+    <camera>/<YYYY>/<MM>/<DD>/<file name>, the key without ROOT."""
+    return key.removeprefix(ROOT)
+
+
 def parse_time(text: str, name: str) -> datetime:
     """An ISO-8601 time (a date alone is its midnight; without a zone it is UTC), in UTC; name
     says where it came from in the error."""
