@@ -99,7 +99,7 @@ def test_missed_frames(schedule_text, frames, now, expected, missed):
 
 def test_a_camera_that_never_posted_is_never_seen_not_missing_everything():
     found = judge(None, [], "2026-11-24T12:00")
-    assert (found.expected, found.missed, found.frames_today) == (0, 0, 0)
+    assert (found.expected, found.missed, found.frames_today, found.frames_total) == (0, 0, 0, 0)
     assert (found.last_key, found.last_seen_hours) == (None, None)
     assert found.trouble == ("never seen",)
 

@@ -155,7 +155,7 @@ class Report:
     last_captured: datetime | None
     last_seen_hours: float | None
     frames_today: int
-    frames_total: int | None  # None: frames from before status objects, none since
+    frames_total: int | None  # None: frames from before status objects, none since (0: no frame)
     missed: int
     expected: int
     health: dict[str, str] | None
@@ -209,10 +209,12 @@ def report(
     if key_id is not None:
         trouble = troubles(first_key is not None, missed, expected, hours, health)
     frames = status.get("frames")
+    if not isinstance(frames, int):  # no status object: none at all if no frame either
+        frames = None if first_key else 0
     return Report(
         camera, key_id, chosen, last_key, last_time, hours,
         sum(1 for t in listed if window_start < t <= now),
-        frames if isinstance(frames, int) else None,
+        frames,
         missed, expected, health, tuple(trouble),
     )
 
