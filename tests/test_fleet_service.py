@@ -110,7 +110,7 @@ def test_cameras_says_how_each_camera_is_doing(fleet_app):
     assert gappy["trouble"] == ["missed 2 of 4 frames in 24 h"]
     unflashed = found["unflashed"]
     assert unflashed["trouble"] == ["never seen"] and unflashed["last_frame"] is None
-    assert (unflashed["missed"], unflashed["expected"], unflashed["frames_total"]) == (0, 0, None)
+    assert (unflashed["missed"], unflashed["expected"], unflashed["frames_total"]) == (0, 0, 0)
     assert set(steady) == {"camera", "key_id", "last_frame", "last_seen_hours", "frames_today",
                            "frames_total", "missed", "expected", "health", "schedule", "tz",
                            "trouble"}
