@@ -5,6 +5,7 @@ the metric lines."""
 import json
 import socket
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -232,3 +233,43 @@ def test_metric_lines_stay_embedded_metric_format(local_stack):
     """The shared stack's metric lines, health lines included, all parse as EMF documents."""
     for line in metric_lines(local_stack):
         assert json.loads(line)["_aws"]["CloudWatchMetrics"]
+
+
+def camera_list(local_stack, cameras) -> dict[str, dict]:
+    """GET /cameras of the shared stack, by camera id."""
+    request = urllib.request.Request(f"{local_stack.api_url}/cameras", headers=cameras.viewer())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return {found["camera"]: found for found in json.load(response)["cameras"]}
+
+
+def test_a_hellos_health_reaches_the_cameras_status(local_stack, cameras):
+    """A camera that just booted shows its health in GET /cameras before its first frame; a copy
+    of an older hello (it claims no counter) cannot set an older report again."""
+    camera = "health-hello-status"
+    cameras.secret(camera)
+    booted = "fw=0.2.0 up=3 boots=4 reset=watchdog sram=690"
+    status, _, body = camera_post(local_stack.api_url, b"", camera=camera, counter=7,
+                                  health=booted)
+    assert status == 200, body
+    found = camera_list(local_stack, cameras)[camera]
+    assert found["health"] == {"fw": "0.2.0", "up": "3", "boots": "4", "reset": "watchdog",
+                               "sram": "690"}
+    assert found["trouble"] == ["never seen"]  # no frame yet: that says it all
+    assert (found["last_frame"], found["frames_total"]) == (None, None)
+    assert stored(local_stack, camera) == []
+    later = "fw=0.2.0 up=3 boots=5 reset=external sram=701"
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=9, health=later)
+    assert status == 200
+    assert camera_list(local_stack, cameras)[camera]["health"]["boots"] == "5"
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=7, health=booted)
+    assert status == 200  # answered (a hello is harmless), but the report stays the newer one
+    assert camera_list(local_stack, cameras)[camera]["health"]["boots"] == "5"
+    # a frame's health is the newest report after that, and the status counts the frame
+    status, _, body = camera_post(local_stack.api_url, FRAME, camera=camera, counter=10,
+                                  health="fw=0.2.0 up=60 boots=5 reset=external sram=650")
+    assert status == 201, body
+    found = camera_list(local_stack, cameras)[camera]
+    assert (found["health"]["sram"], found["frames_total"]) == ("650", 1)
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=9, health=later)
+    assert status == 200  # the frame kept what the hellos said: the copy is still no news
+    assert camera_list(local_stack, cameras)[camera]["health"]["sram"] == "650"
