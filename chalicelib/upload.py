@@ -58,7 +58,8 @@ def receive(
     health: str | None = None,
 ) -> tuple[dict, int]:
     """Stores a signed frame once; returns (what the camera is told, 201 new or 200 retry). An
-    empty body is a hello: verified, nothing claimed or stored, 200 with the camera's next capture.
+    empty body is a hello: verified, no counter claimed and no frame stored, 200 with the camera's
+    next capture.
 
     Every frame written, a retry's that completes one included, logs the FramesStored metric;
     every verified request with a Stopmotion-Health header logs the camera's health, and a stored
