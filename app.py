@@ -107,14 +107,29 @@ def query(name: str) -> str | None:
     return (app.current_request.query_params or {}).get(name) or None
 
 
+def header_values(name: str) -> list[str]:
+    """Every value of the request's header `name`: API Gateway's REST event lists a repeated
+    header's values in multiValueHeaders (its `headers` keeps the last one); chalice local has no
+    such list and passes the first value alone, so there a repeat cannot be seen."""
+    request = app.current_request
+    repeated = request.to_original_event().get("multiValueHeaders") or {}
+    found = [value for key, values in repeated.items() if key.lower() == name.lower()
+             for value in values or ()]
+    if found:
+        return found
+    value = request.headers.get(name.lower())
+    return [] if value is None else [value]
+
+
 @route(upload.ROUTE, methods=[upload.METHOD], content_types=list(upload.CONTENT_TYPES))
 def post_frame():
     request = app.current_request
     if "transfer-encoding" in request.headers:  # chalice local hands the view no body then
         raise LengthRequired("send the frame with a Content-Length header, not chunked")
+    health = upload.one_health(header_values(upload.HEALTH_HEADER))
     stored, status = receive(
         get_store(), get_keys(), request.headers.get("authorization"), request.raw_body,
-        max_frame_bytes(), request.headers.get(upload.HEALTH_HEADER.lower()),
+        max_frame_bytes(), health,
     )
     return Response(body=stored, status_code=status)
 

@@ -37,6 +37,17 @@ def record_frame(store: FrameStore, camera: str, key: str, health: str | None,
                 "write the camera's status")
 
 
+def record_health(store: FrameStore, camera: str, health: str, received: str, key_id: str,
+                  counter: int) -> None:
+    """Updates only the health in the camera's status object for a hello that carried one (one
+    GET, one PUT; the GET alone for a hello not newer than the last, see status_after_hello)."""
+    name = rules.status_key(camera)
+    status = rules.parse_status(store.read(name, "read the camera's status"))
+    updated = rules.status_after_hello(status, health, received, key_id, counter)
+    if updated is not None:
+        store.write(name, rules.status_body(updated), "write the camera's status")
+
+
 def cameras(store: FrameStore, known: Secrets) -> list[str]:
     """Every camera in the key store and every camera with frames, sorted."""
     with_frames = {folder[len(keys.ROOT):].rstrip("/") for folder in store.folders(keys.ROOT)}

@@ -58,12 +58,14 @@ def receive(
     health: str | None = None,
 ) -> tuple[dict, int]:
     """Stores a signed frame once; returns (what the camera is told, 201 new or 200 retry). An
-    empty body is a hello: verified, nothing claimed or stored, 200 with the camera's next capture.
+    empty body is a hello: verified, no counter claimed and no frame stored, 200 with the camera's
+    next capture.
 
     Every frame written, a retry's that completes one included, logs the FramesStored metric;
     every verified request with a Stopmotion-Health header logs the camera's health, and a stored
     frame keeps it in its metadata.
-    Every frame not yet marked stored updates the camera's status object (chalicelib/fleet.py).
+    Every frame not yet marked stored updates the camera's status object (chalicelib/fleet.py), and
+    so does a hello's health (its report alone; a 503 when S3 fails, as for a frame).
 
     Raises auth errors (401/403) and MalformedHealth (400) before anything is written, ingest
     errors (413/422) before the counter is claimed, and StorageUnavailable (503) when S3 fails; a
@@ -76,6 +78,9 @@ def receive(
     if fields:
         metrics.record_health(credential.camera, health, fields)
     if not body:
+        if fields:
+            fleet.record_health(store, credential.camera, health, keys.iso(clock.now()),
+                                secrets.key_id(secret), credential.counter)
         return hello(keys_, credential.camera), 200
     claimed = None
 

@@ -31,7 +31,9 @@ def lines_of(out: str, camera: str) -> list[str]:
 
 def post_slots(stack, camera, slots, sample_frame):
     for slot in slots:
-        age = round((datetime.now(UTC) - slot).total_seconds())
+        # whole seconds, rounded down: rounded up, the frame of a midnight slot was dated
+        # 23:59:59 the day before whenever the request took less than the rounding
+        age = int((datetime.now(UTC) - slot).total_seconds())
         status, _, _ = camera_post(stack.api_url, sample_frame, camera=camera, age=age)
         assert status == 201
 

@@ -7,6 +7,7 @@ import io
 import json
 import urllib.request
 import uuid
+from collections import Counter
 from contextlib import redirect_stdout
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from chalicelib import fleet
 from chalicelib.protocol import fleet as rules
 from chalicelib.protocol import keys, secrets
 from chalicelib.upload import receive
+from infra import costs
 from simboard.frames import blocks_jpeg
 from stopmotion.camera import FileSecrets
 from tests.conftest import SignedCameras
@@ -141,6 +143,33 @@ def test_health_is_the_status_objects_newest_report(fleet_app):
     found = by_camera(get("/cameras").json_body)["reporter"]
     assert found["health"] == {"fw": "0.2.0", "reset": "watchdog", "queued": "0"}
     assert found["trouble"] == ["reset by watchdog"]
+
+
+def test_the_check_sends_the_s3_requests_per_camera_that_the_costs_bill(fleet_app):
+    """infra/costs.py bills the hourly check per camera CHECK_LISTS_PER_CAMERA LISTs and
+    CHECK_GETS_PER_CAMERA GETs, whatever the camera's history: what run_check sends (botocore's
+    before-send event), for a camera with two frames as for one with four, plus for the whole
+    fleet one LIST of the camera folders, one GET of the alarm's state and its PUT when it goes
+    out (the bench_fleet figures count the same)."""
+    cameras, store, now = fleet_app
+    slots = judged_slots_by_hand(now)
+    for slot in (slots[0], slots[3]):  # two missed between: in trouble, the alarm goes out
+        post_at(cameras, "sparse", slot, now)
+    for slot in slots:
+        post_at(cameras, "dense", slot, now)
+    sent: Counter = Counter()
+
+    def count(event_name, **_):
+        sent[event_name.rsplit(".", 1)[-1]] += 1
+
+    store.client.meta.events.register("before-send.s3", count)
+    try:
+        done = fleet.run_check(store, app.get_keys().get(), now, lambda *_: None, io.StringIO())
+    finally:
+        store.client.meta.events.unregister("before-send.s3", count)
+    assert (done["cameras"], list(done["troubled"])) == (2, ["sparse"])
+    assert sent == {"ListObjectsV2": 2 * costs.CHECK_LISTS_PER_CAMERA + 1,
+                    "GetObject": 2 * costs.CHECK_GETS_PER_CAMERA + 1, "PutObject": 1}
 
 
 def test_preview_cameras_links_each_last_frame(fleet_app):

@@ -2,13 +2,18 @@
 capture in every signed answer, the hello, and the camera's health in the frame's metadata and in
 the metric lines."""
 
+import base64
 import json
 import socket
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from chalice.local import LambdaContext
 
+import app
+from chalicelib import clock
 from chalicelib.protocol import answer, keys, upload
 from simboard.frames import blocks_jpeg
 from stopmotion.camera import FileSecrets
@@ -232,3 +237,146 @@ def test_metric_lines_stay_embedded_metric_format(local_stack):
     """The shared stack's metric lines, health lines included, all parse as EMF documents."""
     for line in metric_lines(local_stack):
         assert json.loads(line)["_aws"]["CloudWatchMetrics"]
+
+
+def camera_list(local_stack, cameras) -> dict[str, dict]:
+    """GET /cameras of the shared stack, by camera id."""
+    request = urllib.request.Request(f"{local_stack.api_url}/cameras", headers=cameras.viewer())
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return {found["camera"]: found for found in json.load(response)["cameras"]}
+
+
+def test_a_hellos_health_reaches_the_cameras_status(local_stack, cameras):
+    """A camera that just booted shows its health in GET /cameras before its first frame; a copy
+    of an older hello (it claims no counter) cannot set an older report again."""
+    camera = "health-hello-status"
+    cameras.secret(camera)
+    booted = "fw=0.2.0 up=3 boots=4 reset=watchdog sram=690"
+    status, _, body = camera_post(local_stack.api_url, b"", camera=camera, counter=7,
+                                  health=booted)
+    assert status == 200, body
+    found = camera_list(local_stack, cameras)[camera]
+    assert found["health"] == {"fw": "0.2.0", "up": "3", "boots": "4", "reset": "watchdog",
+                               "sram": "690"}
+    assert found["trouble"] == ["never seen"]  # no frame yet: that says it all
+    assert (found["last_frame"], found["frames_total"]) == (None, None)
+    assert stored(local_stack, camera) == []
+    later = "fw=0.2.0 up=3 boots=5 reset=external sram=701"
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=9, health=later)
+    assert status == 200
+    assert camera_list(local_stack, cameras)[camera]["health"]["boots"] == "5"
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=7, health=booted)
+    assert status == 200  # answered (a hello is harmless), but the report stays the newer one
+    assert camera_list(local_stack, cameras)[camera]["health"]["boots"] == "5"
+    # a frame's health is the newest report after that, and the status counts the frame
+    status, _, body = camera_post(local_stack.api_url, FRAME, camera=camera, counter=10,
+                                  health="fw=0.2.0 up=60 boots=5 reset=external sram=650")
+    assert status == 201, body
+    found = camera_list(local_stack, cameras)[camera]
+    assert (found["health"]["sram"], found["frames_total"]) == ("650", 1)
+    status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=9, health=later)
+    assert status == 200  # the frame kept what the hellos said: the copy is still no news
+    assert camera_list(local_stack, cameras)[camera]["health"]["sram"] == "650"
+
+
+def raw_post(local_stack, head: bytes, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Sends head + body to the stack's API as they are; (status, headers, body)."""
+    with socket.create_connection(("127.0.0.1", local_stack.api_port), timeout=30) as sock:
+        sock.sendall(head + body)
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    header_block, _, payload = raw.partition(b"\r\n\r\n")
+    status_line, *lines = header_block.decode("latin-1").split("\r\n")
+    headers = {name.strip().lower(): value.strip()
+               for name, _, value in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, payload
+
+
+def test_a_health_header_joined_by_a_proxy_is_refused_with_send_it_once(local_stack, cameras):
+    """What a proxy that joins a repeated header makes of two reports (API Gateway's HTTP APIs
+    do: "a, b"), signed as it arrives, reaches chalice local as one value: 400, send it once."""
+    camera = "health-joined"
+    secret = cameras.secret(camera)
+    joined = "fw=0.2.0 up=5, fw=0.2.0 up=6"
+    status, headers, body = camera_post(local_stack.api_url, FRAME, camera=camera, health=joined)
+    problem = json.loads(body)
+    assert (status, problem["Code"]) == (400, "MalformedHealth")
+    assert f"send {upload.HEALTH_HEADER} once" in problem["Message"]
+    signed(headers, secret, camera, 400)
+    assert stored(local_stack, camera) == []
+
+
+def test_chalice_local_passes_the_first_of_two_health_headers_only(local_stack, cameras):
+    """What chalice local does with a header sent twice: its handler keeps the first value and
+    drops the second, so the service cannot see the repeat there (API Gateway can: see
+    test_a_repeated_health_header_is_refused_by_the_rest_api_event). The frame is verified
+    against the first value, which is the one its metadata keeps."""
+    camera = "health-twice-local"
+    cameras.secret(camera)
+    first, second = "fw=0.2.0 up=5", "fw=0.2.0 up=6"
+    authorization = cameras.authorization(camera, FRAME, health=first)
+    head = upload.request_head(local_stack.api_url.removeprefix("http://"), upload.ROUTE,
+                               len(FRAME), authorization, "stopmotion-cam/test", health=first)
+    head = head.replace(b"Connection: close",
+                        f"{upload.HEALTH_HEADER}: {second}\r\nConnection: close".encode())
+    status, _, body = raw_post(local_stack, head, FRAME)
+    assert status == 201, body
+    assert metadata(local_stack, json.loads(body)["key"])["health"] == first
+
+
+def rest_event(body: bytes, headers: list[tuple[str, str]]) -> dict:
+    """POST /frames as API Gateway's REST API (payload 1.0) hands it to the Lambda: every value of
+    a repeated header in multiValueHeaders, the last one alone in headers."""
+    repeated: dict[str, list[str]] = {}
+    for name, value in headers:
+        repeated.setdefault(name, []).append(value)
+    return {
+        "resource": upload.ROUTE, "path": upload.ROUTE, "httpMethod": upload.METHOD,
+        "headers": {name: values[-1] for name, values in repeated.items()},
+        "multiValueHeaders": repeated,
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": None, "stageVariables": None,
+        "requestContext": {"resourcePath": upload.ROUTE, "httpMethod": upload.METHOD,
+                           "path": f"/api{upload.ROUTE}", "stage": "api",
+                           "identity": {"sourceIp": "192.0.2.1"}},
+        "body": base64.b64encode(body).decode("ascii"), "isBase64Encoded": True,
+    }
+
+
+@pytest.fixture
+def lambda_app(local_stack, monkeypatch):
+    """The app in this process, as Lambda runs it, on the shared stack's bucket and secrets."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
+                 "AWS_ENDPOINT_URL_S3", "FRAMES_BUCKET", "SECRETS_FILE", clock.ENV):
+        monkeypatch.setenv(name, local_stack.env[name])
+    app.get_store.cache_clear()
+    app.get_keys.cache_clear()
+    yield lambda event: app.app(event, LambdaContext("api_handler", 128))
+    app.get_store.cache_clear()
+    app.get_keys.cache_clear()
+
+
+def test_a_repeated_health_header_is_refused_by_the_rest_api_event(local_stack, cameras,
+                                                                     lambda_app):
+    """API Gateway's `headers` keeps the last of two values, and that one is signed here: only
+    multiValueHeaders shows the repeat, and the service refuses it (400, send it once), signed."""
+    camera = "health-twice-rest"
+    secret = cameras.secret(camera)
+    first, last = "fw=0.2.0 up=5", "fw=0.2.0 up=6"
+
+    def headers(*health: str) -> list[tuple[str, str]]:
+        return [("Content-Type", "image/jpeg"), ("Content-Length", str(len(FRAME))),
+                ("Authorization", cameras.authorization(camera, FRAME, health=last)),
+                *((upload.HEALTH_HEADER, value) for value in health)]
+
+    answered = lambda_app(rest_event(FRAME, headers(first, last)))
+    problem = json.loads(answered["body"])
+    assert (answered["statusCode"], problem["Code"]) == (400, "MalformedHealth"), problem
+    assert f"send {upload.HEALTH_HEADER} once" in problem["Message"]
+    signed({k.lower(): v for k, v in answered["headers"].items()}, secret, camera, 400)
+    assert stored(local_stack, camera) == []
+    # the same request with the header once is stored, with that report
+    answered = lambda_app(rest_event(FRAME, headers(last)))
+    assert answered["statusCode"] == 201, answered["body"]
+    assert metadata(local_stack, json.loads(answered["body"])["key"])["health"] == last

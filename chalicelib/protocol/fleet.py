@@ -16,7 +16,9 @@ that never posted is "never seen", not "missed everything".
 
 Status object. Every stored frame updates STATUS_PREFIX<camera>.json (status_after): the first and
 the last frame by capture time, the frames stored in all and the last health report, so looking at
-a camera costs one GET and one LIST of its window, whatever its history.
+a camera costs one GET and one LIST of its window, whatever its history. A hello that carries a
+health report updates the report alone (status_after_hello), so a camera that just booted shows
+how it is doing before its first frame.
 
 Standard library only (the `stopmotion` tools use it too).
 """
@@ -73,10 +75,32 @@ def status_after(status: dict, key: str, health: str | None, received: str) -> d
         "frames": int(status.get("frames") or 0) + (key not in (first, last)),
         "health": status.get("health"),
         "health_received": status.get("health_received"),
+        **({"hello": status["hello"]} if "hello" in status else {}),
     }
-    if health:
-        updated["health"], updated["health_received"] = health, received
-    return updated
+    return with_health(updated, health, received)
+
+
+def with_health(status: dict, health: str | None, received: str) -> dict:
+    """The status with the camera's newest health report, received at `received` (ISO); the
+    same status without one."""
+    if not health:
+        return status
+    return {**status, "health": health, "health_received": received}
+
+
+def status_after_hello(status: dict, health: str, received: str, key_id: str,
+                       counter: int) -> dict | None:
+    """The status once a hello (a verified request without a frame) reported this health: only
+    health and health_received change, and the hello's counter is kept. None, nothing to write,
+    for a hello whose counter is not above the last one kept under the same key id: a hello
+    claims no counter, so a copy of an old one (plain HTTP: anyone on the path) could otherwise
+    set an old report again."""
+    last = status.get("hello")
+    if (isinstance(last, dict) and last.get("key_id") == key_id
+            and isinstance(last.get("counter"), int) and counter <= last["counter"]):
+        return None
+    return {**with_health(status, health, received),
+            "hello": {"key_id": key_id, "counter": counter}}
 
 
 def status_body(status: dict) -> bytes:

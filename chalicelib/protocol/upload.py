@@ -17,12 +17,15 @@ A hello, the camera's request at boot for when to capture, is the same request w
 Stopmotion-Health: the camera's health, space-separated name=value tokens (HEALTH_FIELDS in the
 firmware's order; names [a-z]{1,8}, values [A-Za-z0-9.-]{1,16}, at most MAX_HEALTH_TOKENS tokens
 and MAX_HEALTH_CHARS characters; a name the service does not know is kept, not refused). It is
-signed: its value exactly as sent is the string to sign's last line ("" without the header).
+signed: its value exactly as sent is the string to sign's last line ("" without the header). It is
+sent once: a request that carries it twice is refused (one_health, and parse_health for the values
+a proxy joined with ", ").
 """
 
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chalicelib.protocol.errors import (
@@ -63,6 +66,10 @@ HEALTH_FORMAT = (
     "'fw=0.2.0 up=3600 sram=612' (names a-z, 1-8 letters; values A-Z a-z 0-9 . -, 1-16 "
     f"characters; each name once; at most {MAX_HEALTH_TOKENS} tokens and {MAX_HEALTH_CHARS} "
     "characters), or left out"
+)
+HEALTH_ONCE = (
+    f"send {HEALTH_HEADER} once: of two reports the service cannot tell which is the camera's, "
+    "and a proxy may pass on either or join them"
 )
 _HEALTH_TOKEN = re.compile(r"([a-z]{1,8})=([A-Za-z0-9.-]{1,16})")
 _DUMMY_KEY = bytes(32)  # keeps an unknown camera as slow as a known one
@@ -176,11 +183,23 @@ def parse_authorization(header: str | None) -> CameraCredential:
     return CameraCredential(camera, int(counter), int(age), signature)
 
 
+def one_health(values: Sequence[str]) -> str | None:
+    """The request's Stopmotion-Health value among every value the gateway passed on (None
+    without the header); MalformedHealth (400) when the header came more than once."""
+    if len(values) > 1:
+        raise MalformedHealth(f"{HEALTH_HEADER} came {len(values)} times: {HEALTH_ONCE}")
+    return values[0] if values else None
+
+
 def parse_health(value: str | None) -> dict[str, str]:
     """The tokens of a Stopmotion-Health value, in its order ({} without the header); raises
-    MalformedHealth (400) for anything but the exact shape (HEALTH_FORMAT)."""
+    MalformedHealth (400) for anything but the exact shape (HEALTH_FORMAT). A comma is what a
+    proxy puts between the values of a header sent more than once: that message says so."""
     if value is None:
         return {}
+    if "," in value:
+        raise MalformedHealth(f"{HEALTH_HEADER} holds a comma, as a header sent more than once "
+                              f"does once a proxy joins its values: {HEALTH_ONCE}; {HEALTH_FORMAT}")
     if len(value) > MAX_HEALTH_CHARS:
         raise MalformedHealth(f"{HEALTH_HEADER} is {len(value)} characters: {HEALTH_FORMAT}")
     tokens = value.split(" ")
