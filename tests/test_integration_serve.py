@@ -78,7 +78,7 @@ def test_the_printed_curl_lines_store_and_list_the_sample_and_ctrl_c_stops_it_al
         page = urllib.request.Request(f"http://127.0.0.1:{port}/preview",
                                       headers={"Authorization": f"Basic {login}"})
         with urllib.request.urlopen(page, timeout=10) as response:
-            assert b"Stop-motion preview" in response.read()
+            assert b"<title>Stop-motion cameras</title>" in response.read()
 
         serve.send_signal(signal.SIGINT)
         assert serve.wait(15) == 0
