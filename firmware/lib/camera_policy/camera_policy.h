@@ -96,9 +96,9 @@ class CameraPolicy {
   bool sending() { return in_fifo_ || board_.frames_kept() != 0; }
   void next_frame();
   void capture();
-  void upload();
-  void hello();
-  void heard();
+  bool upload();  // true: the service answered (signed)
+  bool hello();
+  void heard(bool answered);
   void log_result(const UploadResult& r);
   void done(bool kept, bool lost);
   void wait(uint32_t ms);
@@ -186,19 +186,19 @@ void CameraPolicy<Board>::poll() {
   if (capturing_) {
     capture();
   } else if (sending()) {
-    upload();
-    heard();
+    heard(upload());
   } else if (hello_) {
-    hello();
-    heard();
+    heard(hello());
   }
 }
 
 // After each request: a signed answer's Next sets the next capture; the first request after boot
-// without one makes the camera capture at once and keep its interval.
+// without one makes the camera capture at once and keep its interval. (An attempt that never
+// reached the board's request, without an address say, has no answer: the board's Next is then
+// the previous request's, and must not move the capture again.)
 template <class Board>
-void CameraPolicy<Board>::heard() {
-  const uint32_t next_s = board_.next_capture_s();
+void CameraPolicy<Board>::heard(bool answered) {
+  const uint32_t next_s = answered ? board_.next_capture_s() : kNoNext;
   uint32_t wait_s = 0;
   if (next_s != kNoNext) {
     wait_s = bounded_next_s(next_s);
@@ -215,12 +215,13 @@ void CameraPolicy<Board>::heard() {
 }
 
 template <class Board>
-__attribute__((noinline)) void CameraPolicy<Board>::hello() {
+__attribute__((noinline)) bool CameraPolicy<Board>::hello() {
   UploadResult r = {UploadError::kNoAddress, 0};
   if (board_.network_up() || bring_up_network()) r = board_.hello();
   log_P(PSTR("hello: "));
   log_result(r);
   board_.println();
+  return r.error == UploadError::kNone;
 }
 
 // "HTTP <status>" for an answer, "[HTTP <status>, ]<what went wrong>" otherwise.
@@ -326,7 +327,7 @@ void CameraPolicy<Board>::done(bool kept, bool lost) {
 }
 
 template <class Board>
-__attribute__((noinline)) void CameraPolicy<Board>::upload() {
+__attribute__((noinline)) bool CameraPolicy<Board>::upload() {
   const uint32_t started = board_.millis();
   const bool kept = board_.frames_kept() != 0;  // the card's frames first: they are older
   uint32_t counter = 0;
@@ -368,12 +369,12 @@ __attribute__((noinline)) void CameraPolicy<Board>::upload() {
   if (verdict == HttpVerdict::kStored) {
     log_line_P(PSTR(", stored"));
     done(kept, false);
-    return;
+    return true;
   }
   if (verdict == HttpVerdict::kReject) {
     log_P(PSTR(", rejected: not retried"));
     done(kept, true);
-    return;
+    return r.error == UploadError::kNone;
   }
   const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, board_.random());
   log_P(PSTR(", retry in "));
@@ -381,4 +382,5 @@ __attribute__((noinline)) void CameraPolicy<Board>::upload() {
   log_line_P(PSTR(" ms"));
   if (rescan_) capturing_ = true;
   wait(delay_ms);
+  return r.error == UploadError::kNone;
 }

@@ -25,7 +25,8 @@ enum class CaptureError : uint8_t {
 const char* capture_error_name(CaptureError e);  // in flash
 
 enum class UploadError : uint8_t {
-  kNone,          // a status line arrived (see status)
+  kNone,          // a status line arrived (see status); from the board's steps: and the
+                  // service signed the answer (else kUntrusted)
   kConnect,       // no connection (refused, unreachable, timeout)
   kSend,          // the connection broke or stalled mid-request
   kNoResponse,    // no status line in time, or the connection closed without one

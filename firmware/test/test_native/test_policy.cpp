@@ -821,3 +821,22 @@ TEST_CASE("policy: every upload reports its frame's attempt (the health's tries)
   run(policy, board, 10000);  // frame 2: its first attempt again
   CHECK(board.tries == std::vector<uint8_t>{1, 2, 3, 1});
 }
+
+TEST_CASE("policy: an attempt that never reaches the service leaves the last answer's Next alone") {
+  FakeBoard board;
+  board.hello_answer = http(200);
+  board.nexts = {10, 60};  // the hello's; frame 1's first attempt (a signed 503)
+  board.uploads = {http(503)};
+  board.randoms = std::deque<uint32_t>(40, 0);
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 10000 + board.capture_ms + board.upload_ms + 2 * kStepMs);
+  REQUIRE(board.upload_ends.size() == 1);
+  board.dhcp_answers = false;  // the lease is lost: the next attempts have no address
+  board.lease = false;
+  run(policy, board, 61000);
+  CHECK(count(board.log, "no network address (DHCP)") >= 3);
+  REQUIRE(board.capture_starts.size() == 2);
+  CHECK(board.capture_starts[1] - board.upload_ends[0] >= 60000);
+  CHECK(board.capture_starts[1] - board.upload_ends[0] <= 60000 + kStepMs);
+}
