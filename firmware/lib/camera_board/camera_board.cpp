@@ -30,7 +30,8 @@ struct FifoRecord {
   uint32_t counter, length, sum, captured, clock, check;
 };
 uint8_t* const kRecordEeprom = reinterpret_cast<uint8_t*>(16);
-// The boot count (the health report's boots), after the record: one write per boot. Erased: 0.
+// The boot count (the health report's boots), after the record: one write per boot. Kept
+// complemented, so an erased EEPROM (0xFF bytes) holds 0 boots and the first boot is 1.
 const uint16_t kBootsEeprom = 16 + sizeof(FifoRecord);
 
 uint32_t record_check(const FifoRecord& r) {
@@ -108,8 +109,8 @@ __attribute__((noinline)) void CameraBoard::begin() {
   FifoRecord r;
   if (read_record(&r)) clock_at_boot_ = r.clock;
   uint32_t* const boots = reinterpret_cast<uint32_t*>(kBootsEeprom);
-  health_.boots = eeprom_read_dword(boots) + 1;  // an erased one (0xFFFFFFFF) starts at 0
-  eeprom_update_dword(boots, health_.boots);
+  health_.boots = ~eeprom_read_dword(boots) + 1;
+  eeprom_update_dword(boots, ~health_.boots);
   open_card();
   uint32_t seed = micros();
   for (uint8_t i = 0; i < 6; ++i) seed = seed * 31 + cfg_.mac[i];
