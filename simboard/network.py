@@ -49,7 +49,8 @@ class Faults:
 class Network:
     """The shield's W5500 (`chip`) and everything behind it. `clock` is a SimTime (or any callable
     giving seconds); `lease(ip, now)` says whether an address may send (the DHCP service's
-    `leased`; None: always)."""
+    `leased`; None: always); `on_connect(now)` runs at each TCP connection the firmware opens,
+    before it reaches the peer (a test sets the service's clock to simulated time there)."""
 
     def __init__(
         self,
@@ -59,12 +60,14 @@ class Network:
         services: dict | None = None,
         faults: Faults | None = None,
         lease=None,
+        on_connect=None,
     ):
         self.clock, self.link = clock, link
         self.tcp_ports = tcp_ports or {}
         self.services = services or {}  # UDP port -> service with handle(packet, now) -> replies
         self.faults = faults or Faults()
         self.lease = lease
+        self.on_connect = on_connect
         self.chip = W5500(self)
         self._events: list = []
         self._seq = itertools.count()
@@ -120,6 +123,8 @@ class Network:
 
     # --- TCP -------------------------------------------------------------------------------
     def tcp_connect(self, sock, ip: bytes, port: int):
+        if self.on_connect is not None:
+            self.on_connect(self.clock())
         link = TcpLink(self, sock, ip, port)
         self.tcp.append(link)
         self.connections.append(link)

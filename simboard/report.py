@@ -19,15 +19,17 @@ class RunReport:
     sim_s: float  # simulated seconds
     free_sram_min: int  # bytes of SRAM never touched by the stack (painted at reset)
     spi_bytes: int
+    # the largest distance of a stored frame's capture time from its scheduled time (schedules)
+    capture_error_s: float | None = None
 
 
-def record(scenario: str, board, wall_s: float) -> None:
+def record(scenario: str, board, wall_s: float, capture_error_s: float | None = None) -> None:
     """Appends the board's figures when SIMBOARD_REPORT names a file; does nothing otherwise."""
     path = os.environ.get(ENV)
     if not path:
         return
     report = RunReport(scenario, round(wall_s, 2), round(board.now(), 2),
-                       board.free_sram_low_water(), board.core.spi_bytes)
+                       board.free_sram_low_water(), board.core.spi_bytes, capture_error_s)
     with open(path, "a") as out:
         out.write(json.dumps(asdict(report)) + "\n")
 

@@ -111,7 +111,7 @@ def test_the_health_goes_after_the_authorization_before_connection_close():
     assert head.endswith(b"Authorization: SM1 x\r\nStopmotion-Health: fw=0.2.0 up=5\r\n"
                          b"Connection: close\r\n\r\n")
     assert b"Stopmotion-Health" not in upload.request_head("h", "/frames", 0, "SM1 x", "ua")
-    assert upload.FIRMWARE_VERSION == "0.2.0"
+    assert upload.FIRMWARE_VERSION == "0.3.0"
 
 
 @pytest.mark.parametrize("field", ["host", "authorization", "user_agent", "health"])

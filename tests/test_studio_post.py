@@ -94,7 +94,7 @@ def test_sends_exactly_the_request_and_prints_the_answer(
     recorder.join(5)
     assert recorder.received == post.build_request(url, JPEG + bytes(4),
                                                    health=post.stand_in_health())
-    assert b"\r\nStopmotion-Health: fw=0.2.0 tries=1\r\nConnection: close\r\n" in recorder.received
+    assert b"\r\nStopmotion-Health: fw=0.3.0 tries=1\r\nConnection: close\r\n" in recorder.received
     assert b"chunked" not in recorder.received.lower()
     printed = capsys.readouterr()
     assert printed.out.startswith("HTTP/1.1 201 Created")
@@ -199,7 +199,7 @@ def test_hello_asks_when_to_capture_and_health_is_reported(
                         r"\(in 3[56]\d\d s\)\n", printed.err), printed.err
     source = tmp_path / "frame.jpg"
     source.write_bytes(blocks_jpeg(16, 16))
-    for health, kept in ((None, "fw=0.2.0 tries=1"), ("sram=640 up=99", "sram=640 up=99"),
+    for health, kept in ((None, "fw=0.3.0 tries=1"), ("sram=640 up=99", "sram=640 up=99"),
                          ("", None)):
         flags = [] if health is None else ["--health", health]
         assert stopmotion_post(str(source), *common, *flags) == 0

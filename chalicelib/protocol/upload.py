@@ -39,7 +39,7 @@ from chalicelib.protocol.keys import CAMERA_ID
 ROUTE = "/frames"  # the route the camera signs, whatever prefix a proxy adds in front of it
 METHOD = "POST"
 CONTENT_TYPES = ("image/jpeg", "application/octet-stream")  # what the service accepts
-FIRMWARE_VERSION = "0.2.0"  # firmware/include/camera_config.h says the same
+FIRMWARE_VERSION = "0.3.0"  # firmware/include/camera_config.h says the same
 USER_AGENT_PREFIX = "stopmotion-cam/"
 SCHEME = "SM1-HMAC-SHA256"
 CHALLENGE = f'{SCHEME} realm="stopmotion"'  # WWW-Authenticate of a 401 to a camera

@@ -11,7 +11,7 @@
 #error "no include/config.h: copy include/config.example.h to include/config.h and edit it (or try the example: make firmware EXAMPLE_CONFIG=1)"
 #endif
 
-#define FIRMWARE_VERSION "0.2.0"
+#define FIRMWARE_VERSION "0.3.0"
 
 static_assert(CONFIG_INTERVAL_S >= 1 && CONFIG_INTERVAL_S <= 2000000UL,
               "CONFIG_INTERVAL_S: 1 s .. 23 days (millis() arithmetic)");

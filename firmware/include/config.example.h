@@ -16,7 +16,9 @@
 #define CONFIG_CAMERA_SECRET {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
                               0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
-// Seconds between frames (6 hours). The first frame is taken right after boot.
+// Seconds between frames when the service does not say (6 hours). The service keeps the camera's
+// schedule and every answer it signs says when to capture next; at boot the camera asks it (a
+// hello) and, without a signed answer, takes its first frame at once and then one every interval.
 #define CONFIG_INTERVAL_S 21600UL
 
 // Frame size: ov2640::k640x480, k800x600, k1024x768, k1280x960 or k1600x1200.

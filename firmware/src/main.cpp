@@ -12,7 +12,7 @@ namespace {
 const char kHost[] PROGMEM = CONFIG_HOST;
 const char kPath[] PROGMEM = CONFIG_PATH;
 const char kCameraId[] PROGMEM = CONFIG_CAMERA_ID;
-const char kUserAgent[] PROGMEM = "stopmotion-cam/" FIRMWARE_VERSION;
+const char kUserAgent[] PROGMEM = "stopmotion-cam/" FIRMWARE_VERSION;  // the health's fw after /
 const uint8_t kSecret[] PROGMEM = CONFIG_CAMERA_SECRET;
 static_assert(sizeof(kSecret) == CameraConfig::kSecretBytes,
               "CONFIG_CAMERA_SECRET: the 32 bytes `stopmotion camera add` prints");

@@ -6,13 +6,18 @@
 //   dhcp-build TYPE XID MAC CIADDR REQUESTED SERVER BROADCAST -> hex
 //   dhcp-parse XID MAC HEX          -> "ok type=T yiaddr=.. server=.. subnet=.. router=.. dns=..
 //                                       lease=.. t1=.. t2=.." or the error name
-//   post-head HOST PORT PATH USER_AGENT LENGTH AUTHORIZATION|-  -> hex of the upload's head
-//   string-to-sign METHOD PATH CAMERA COUNTER AGE LENGTH SHA256_HEX -> hex of the string to sign
+//   post-head HOST PORT PATH USER_AGENT LENGTH AUTHORIZATION|- HEALTH|-  -> hex of the upload's head
+//   string-to-sign METHOD PATH CAMERA COUNTER AGE LENGTH SHA256_HEX HEALTH -> hex of the string to sign
+//   health FW UP BOOTS RESET SRAM TRIES QUEUED LOST LEAD LINK DHCP SPI -> the Stopmotion-Health
+//                                   value the firmware writes (lib/health) for these numbers
+//   next-bounds                     -> "MIN MAX": the seconds a signed Next= is bounded to
 //   authorization CAMERA COUNTER AGE SIGNATURE_HEX  -> the Authorization value
 //   signed-route                    -> "METHOD PATH" the camera signs its uploads for
 //   verdict STATUS                  -> "stored", "retry" or "reject": a signed status's meaning
+#include <camera_steps.h>
 #include <dhcp_codec.h>
 #include <dns_codec.h>
+#include <health.h>
 #include <http_request.h>
 #include <http_status.h>
 #include <request_signer.h>
@@ -113,11 +118,14 @@ int dhcp_parse(char** argv) {
 
 int post_head(char** argv) {
   const HttpTarget target = {argv[0], (uint16_t)atoi(argv[1]), argv[2], argv[3]};
-  const HttpHeader credential = {"Authorization", argv[5]};
-  const bool signed_ = strcmp(argv[5], "-") != 0;
+  // As the board sends them: the Authorization, then the health (camera_board.cpp post()).
+  HttpHeader headers[2];
+  uint8_t n_headers = 0;
+  if (strcmp(argv[5], "-") != 0) headers[n_headers++] = {"Authorization", {write_text, argv[5]}};
+  if (strcmp(argv[6], "-") != 0) headers[n_headers++] = {"Stopmotion-Health", {write_text, argv[6]}};
   char buf[512];
   const uint16_t n = http_format_post_head(buf, sizeof(buf), target, strtoul(argv[4], nullptr, 0),
-                                           signed_ ? &credential : nullptr, signed_ ? 1 : 0);
+                                           headers, n_headers);
   if (n == 0) {
     printf("too-large\n");
     return 1;
@@ -134,9 +142,10 @@ int string_to_sign(char** argv) {
   const auto sha = unhex(argv[6]);
   if (sha.size() != 32) return 2;
   std::string text;
+  const TextSource health = {write_text, argv[7]};
   auth::string_to_sign(append, &text, argv[0], argv[1], argv[2], strtoul(argv[3], nullptr, 0),
                        strtoul(argv[4], nullptr, 0), strtoul(argv[5], nullptr, 0), sha.data(),
-                       argv[7]);
+                       health);
   print_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   return 0;
 }
@@ -151,6 +160,31 @@ int authorization(char** argv) {
     return 1;
   }
   printf("%s\n", value);
+  return 0;
+}
+
+int health(char** argv) {
+  Health h;
+  h.fw_P = argv[0];
+  h.up_s = strtoul(argv[1], nullptr, 10);
+  h.boots = strtoul(argv[2], nullptr, 10);
+  h.reset_P = argv[3];
+  h.sram = (uint16_t)strtoul(argv[4], nullptr, 10);
+  h.tries = (uint8_t)strtoul(argv[5], nullptr, 10);
+  h.queued = (uint16_t)strtoul(argv[6], nullptr, 10);
+  h.lost = (uint16_t)strtoul(argv[7], nullptr, 10);
+  h.lead = (uint8_t)strtoul(argv[8], nullptr, 10);
+  h.link_P = argv[9];
+  h.dhcp = (uint16_t)strtoul(argv[10], nullptr, 10);
+  h.spi_khz = (uint16_t)strtoul(argv[11], nullptr, 10);
+  std::string text;
+  health_value(&h, append, &text);
+  printf("%s\n", text.c_str());
+  return 0;
+}
+
+int next_bounds(char**) {
+  printf("%u %u\n", (unsigned)bounded_next_s(0), (unsigned)bounded_next_s(0xFFFFFFFEu));
   return 0;
 }
 
@@ -175,8 +209,10 @@ int main(int argc, char** argv) {
   };
   static const Command kCommands[] = {{"dns-query", 2, dns_query}, {"dns-parse", 2, dns_parse},
                                       {"dhcp-build", 7, dhcp_build}, {"dhcp-parse", 3, dhcp_parse},
-                                      {"post-head", 6, post_head},
+                                      {"post-head", 7, post_head},
                                       {"string-to-sign", 8, string_to_sign},
+                                      {"health", 12, health},
+                                      {"next-bounds", 0, next_bounds},
                                       {"authorization", 4, authorization},
                                       {"signed-route", 0, signed_route},
                                       {"verdict", 1, verdict}};

@@ -1,7 +1,7 @@
 """The camera's side of the protocol, produced by the firmware's own code (built for the host,
 tests/firmware/codec_tool.cpp), against the service's protocol package (chalicelib/protocol):
 the upload's head, the string to sign and the Authorization (the frame's age among them), the
-route it signs, and the firmware version."""
+health report, the hello, the bounds of Next, the route it signs, and the firmware version."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from chalicelib.protocol import answer, upload
+from chalicelib.protocol import answer, fleet, schedule, upload
 
 from .hostbuild import FIRMWARE
 
@@ -28,17 +28,77 @@ SIGNED = upload.authorization(bytes(range(32)), "garden-01", 4242, b"\xff\xd8 fr
 AGES = [0, 1, 86_400, upload.MAX_AGE_S, 2**32 - 1]
 
 
-@pytest.mark.parametrize("host,port,path,length,credential", [
-    ("d111.cloudfront.net", 80, "/frames", 123456, SIGNED),
-    ("frames.example.org", 8080, "/api/frames", 0, SIGNED),  # a stage prefix, another port
-    ("d111.cloudfront.net", 80, "/frames", 4294967295, None),  # unsigned: no Authorization
+HEALTH = "fw=0.3.0 up=86400 boots=3 reset=watchdog sram=531 tries=2 queued=0 lost=1 lead=0 " \
+    "link=100M dhcp=2 spi=8000"
+
+
+@pytest.mark.parametrize("host,port,path,length,credential,health", [
+    ("d111.cloudfront.net", 80, "/frames", 123456, SIGNED, HEALTH),
+    ("frames.example.org", 8080, "/api/frames", 0, SIGNED, HEALTH),  # a stage prefix, a hello
+    ("d111.cloudfront.net", 80, "/frames", 123456, SIGNED, None),  # no health header
+    ("d111.cloudfront.net", 80, "/frames", 4294967295, None, None),  # unsigned: no Authorization
 ])
-def test_the_firmwares_head_is_the_protocols(codec_tool, host, port, path, length, credential):
+def test_the_firmwares_head_is_the_protocols(codec_tool, host, port, path, length, credential,
+                                             health):
     user_agent = upload.USER_AGENT_PREFIX + upload.FIRMWARE_VERSION
     firmware = tool(codec_tool, "post-head", host, port, path, user_agent, length,
-                    credential or "-")
+                    credential or "-", health or "-")
     host_header = host if port == 80 else f"{host}:{port}"
-    assert firmware == upload.request_head(host_header, path, length, credential, user_agent)
+    assert firmware == upload.request_head(host_header, path, length, credential, user_agent,
+                                           health=health)
+
+
+# The numbers a camera reports: a fresh boot, and every field at the most its type holds.
+HEALTHS = [
+    ("0.3.0", 0, 1, "poweron", 1100, 1, 0, 0, 0, "100M", 0, 8000),
+    ("0.3.0", 2**32 - 1, 2**32 - 1, "watchdog", 65535, 255, 65535, 65535, 255, "down", 65535,
+     4000),
+    ("0.3.0", 86400, 3, "brownout", 531, 2, 4, 1, 1, "10M", 2, 8000),
+]
+
+
+@pytest.mark.parametrize("numbers", HEALTHS)
+def test_the_firmwares_health_is_the_protocols(codec_tool, numbers):
+    """Every field, in HEALTH_FIELDS order, byte for byte as upload.health_value writes them, and
+    a value the service takes (within its limits even at the largest numbers)."""
+    firmware = tool_text(codec_tool, "health", *numbers)
+    expected = upload.health_value(dict(zip(upload.HEALTH_FIELDS, numbers, strict=True)))
+    assert firmware == expected
+    assert list(upload.parse_health(firmware)) == list(upload.HEALTH_FIELDS)
+
+
+def test_the_firmwares_reset_causes_are_the_fleets():
+    """The names board.cpp reports for MCUSR's flags are health values, and the watchdog's and
+    the brown-out's are the ones the fleet check counts as trouble."""
+    source = (FIRMWARE / "lib" / "camera_board" / "board.cpp").read_text()
+    body = source[source.index("const char* reset_cause_P() {"):]
+    names = re.findall(r'PSTR\("([^"]*)"\)', body[:body.index("\n}\n")])
+    assert names == ["watchdog", "brownout", "external", "poweron", "unknown"]
+    assert upload.parse_health(" ".join(f"reset={name}" for name in names[:1]))
+    assert all(re.fullmatch(r"[A-Za-z0-9.-]{1,16}", name) for name in names)
+    assert {"watchdog", "brownout"} <= set(fleet.TROUBLE_RESETS)
+    assert not {"external", "poweron", "unknown"} & set(fleet.TROUBLE_RESETS)
+
+
+def test_the_firmwares_hello_is_the_protocols(codec_tool):
+    """A hello is signed over no body: Content-Length 0 and the SHA-256 of nothing, the digest
+    the board keeps as a constant (camera_board.cpp)."""
+    source = (FIRMWARE / "lib" / "camera_board" / "camera_board.cpp").read_text()
+    table = source[source.index("kNothing[auth::Sha256::kDigestSize] PROGMEM = {"):]
+    digest = bytes(int(b, 16) for b in re.findall(r"0x([0-9a-f]{2})", table[:table.index("};")]))
+    assert digest == hashlib.sha256(b"").digest()
+    firmware = tool(codec_tool, "string-to-sign", upload.METHOD, upload.ROUTE, "cam-1", 7, 0, 0,
+                    digest.hex(), HEALTH)
+    secret = bytes(range(32))
+    signature = upload.sign(secret, firmware)
+    credential = upload.parse_authorization(upload.credential_value("cam-1", 7, 0, signature))
+    assert upload.verify(credential, secret, b"", health=HEALTH) == digest.hex()
+
+
+def test_the_firmware_bounds_next_by_the_protocols_longest_wait(codec_tool):
+    low, high = map(int, tool_text(codec_tool, "next-bounds").split())
+    assert high == schedule.MAX_NEXT_S
+    assert 1 <= low <= 5  # the capture-time goal: a slot is never missed by more than that
 
 
 @pytest.mark.parametrize("health", ["", "up=86400 boots=3 reset=watchdog sram=531 tries=2"])

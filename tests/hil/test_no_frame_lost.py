@@ -1,6 +1,10 @@
 """Not one frame lost: the real firmware on the simulated board through outages, lost answers,
 resets and power cuts, with and without the SD card queue (firmware/lib/card_queue), against the
 real local stack. The card the firmware wrote is read back with `stopmotion card`.
+
+The first frame's signed answer sets the next capture at the next slot of the camera's schedule (a
+minute: tests/hil/conftest.py); through an outage no answer comes, so from that capture on the
+camera captures at its configured interval (INTERVAL_S).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from simboard.arducam import Camera
 from simboard.frames import photo_jpeg
 from simboard.network import Faults
 from simboard.sdcard import SdCard
-from tests.hil.conftest import SETTINGS, uploaded
+from tests.hil.conftest import SETTINGS, SLOT_S, captured, frame_requests, uploaded
 
 pytestmark = pytest.mark.hil
 
@@ -33,6 +37,15 @@ def formatted_card(blocks: int = 2048, sdhc: bool = True) -> SdCard:
     image = bytearray(blocks * card.BLOCK)
     image[: card.BLOCK] = card.label_block()
     return SdCard(image, sdhc=sdhc)
+
+
+def run_outage(board, camera, captures: int) -> None:
+    """Runs the board through an outage until it has taken `captures` frames more: the first at
+    the slot the last answer named, the others an interval apart."""
+    count = len(camera.captures) + captures
+    board.run(SLOT_S + captures * INTERVAL_S, captured(camera, count))
+    board.run(INTERVAL_S / 2)  # and the last one's attempts, kept or lost
+    assert len(camera.captures) == count
 
 
 def outage(faults: Faults) -> None:
@@ -72,8 +85,7 @@ def test_an_outage_of_eight_captures_with_a_card_loses_nothing(scenario, tmp_pat
     def drive(board, proxy):
         assert board.run(BOOT_S, uploaded(proxy, 1)), "the first frame never went up"
         outage(faults)
-        board.run(OUTAGE_CAPTURES * INTERVAL_S)
-        assert len(camera.captures) == 1 + OUTAGE_CAPTURES
+        run_outage(board, camera, OUTAGE_CAPTURES)
         during["image"] = bytes(sd.data)
         link_back(faults)
         assert board.run(120, uploaded(proxy, 1 + OUTAGE_CAPTURES)), "the backlog never drained"
@@ -114,7 +126,7 @@ def test_the_same_outage_without_a_card_logs_each_frame_lost(scenario):
     def drive(board, proxy):
         assert board.run(BOOT_S, uploaded(proxy, 1))
         outage(faults)
-        board.run(OUTAGE_CAPTURES * INTERVAL_S)
+        run_outage(board, camera, OUTAGE_CAPTURES)
         link_back(faults)
         assert board.run(60, uploaded(proxy, 2)), "the frame in the FIFO never went up"
 
@@ -131,17 +143,20 @@ def test_an_answer_lost_after_the_frame_was_stored_gives_one_frame(scenario):
     camera = Camera(FRAMES[0])
     answers = []
 
-    def lose_the_first(response: bytes) -> bytes:
-        answers.append(response)
-        return b"" if len(answers) == 1 else response
+    def lose_the_first(response: bytes) -> bytes:  # the first answer to a stored frame
+        if b"Status=201" in response:
+            answers.append(response)
+        return b"" if len(answers) == 1 and b"Status=201" in response else response
 
     def drive(board, proxy):
-        assert board.run(BOOT_S + 30, lambda: any(r.status == 200 for r in proxy.requests)), \
+        assert board.run(BOOT_S + 30,
+                         lambda: any(r.status == 200 for r in frame_requests(proxy))), \
             "never retried"
         board.run(5)
 
     outcome = scenario(camera, drive, rewrite=lose_the_first)
-    assert [r.status for r in outcome.proxy.requests] == [201, 200]  # stored, then the retry
+    # The hello, the frame stored, then its retry.
+    assert [r.status for r in outcome.proxy.requests] == [200, 201, 200]
     assert [body for _, body, _ in outcome.stored] == [FRAMES[0]]
     assert lines(outcome.board, r"upload attempt 1: no response")
     assert lines(outcome.board, r"upload attempt 2: HTTP 200 .*stored")
@@ -178,7 +193,7 @@ def test_a_power_cut_during_a_card_write_loses_only_that_frame(scenario):
     def drive(board, proxy):
         assert board.run(BOOT_S, uploaded(proxy, 1))
         outage(faults)
-        assert board.run(4 * INTERVAL_S, lambda: sd.power_cycles > 0), "no power cut"
+        assert board.run(SLOT_S + 4 * INTERVAL_S, lambda: sd.power_cycles > 0), "no power cut"
 
     scenario(camera, drive, faults=faults, sd=sd, settle=0)  # the whole board stops there
     assert len(camera.captures) == 3
@@ -186,8 +201,8 @@ def test_a_power_cut_during_a_card_write_loses_only_that_frame(scenario):
     sd.cut_power_after = None
     after = Camera(FRAMES[4:6])
 
-    def drive_again(board, proxy):
-        assert board.run(BOOT_S, uploaded(proxy, 2)), "the kept frame and a new one"
+    def drive_again(board, proxy):  # the kept frame, then a new one at the slot its answer names
+        assert board.run(BOOT_S + SLOT_S, uploaded(proxy, 2)), "the kept frame and a new one"
 
     outcome = scenario(after, drive_again, sd=sd)
     board = outcome.board
@@ -208,7 +223,7 @@ def test_a_full_card_drops_its_oldest_frames_and_counts_them(scenario, tmp_path)
     def drive(board, proxy):
         assert board.run(BOOT_S, uploaded(proxy, 1))
         outage(faults)
-        board.run(5 * INTERVAL_S)  # frames 2..6: 2 to 5 kept in turn, 4 and 5 push out 2 and 3
+        run_outage(board, camera, 5)  # frames 2..6: 2 to 5 kept in turn, 4 and 5 push out 2 and 3
         link_back(faults)
         assert board.run(60, uploaded(proxy, 4))
 

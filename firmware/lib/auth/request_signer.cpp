@@ -22,14 +22,9 @@ void put(ByteSink sink, void *context, const char *text, size_t n) {
   sink(context, reinterpret_cast<const uint8_t *>(text), n);
 }
 
-void put_P(ByteSink sink, void *context, const char *text_P) {
-  for (char c; (c = char(pgm_read_byte(text_P))) != 0; text_P++) put(sink, context, &c, 1);
-}
+void put_P(ByteSink sink, void *context, const char *text_P) { sink_P(sink, context, text_P); }
 
-void put_u32(ByteSink sink, void *context, uint32_t value) {
-  char digits[11];
-  put(sink, context, digits, format_u32(digits, value));
-}
+void put_u32(ByteSink sink, void *context, uint32_t value) { sink_u32(sink, context, value); }
 
 void hmac_sink(void *mac, const uint8_t *data, size_t n) {
   static_cast<HmacSha256 *>(mac)->update(data, n);
@@ -43,14 +38,30 @@ char hex_digit(uint8_t nibble) {
   return char(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 }
 
-// Appends text (from flash when in_flash) at out[*used], keeping room for the NUL.
-bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash) {
-  for (char c; (c = in_flash ? char(pgm_read_byte(text)) : *text) != 0; text++) {
-    if (*used + 1 >= cap) return false;
-    out[(*used)++] = c;
+// Bytes as lowercase hex digits, two at a time: no buffer of twice their length.
+void put_hex(ByteSink sink, void *context, const uint8_t *bytes) {
+  for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {
+    const char two[2] = {hex_digit(bytes[i] >> 4), hex_digit(bytes[i])};
+    put(sink, context, two, 2);
   }
-  out[*used] = 0;
-  return true;
+}
+
+// A bounded buffer as a sink (authorization_value): remembers overflow.
+struct Bounded {
+  char *out;
+  size_t cap, used;
+  bool ok;
+};
+
+void bounded_sink(void *context, const uint8_t *data, size_t n) {
+  Bounded &b = *static_cast<Bounded *>(context);
+  for (; n; --n, ++data) {
+    if (b.used + 1 >= b.cap) {
+      b.ok = false;
+      return;
+    }
+    b.out[b.used++] = char(*data);
+  }
 }
 
 }  // namespace
@@ -58,7 +69,7 @@ bool append(char *out, size_t cap, size_t *used, const char *text, bool in_flash
 void string_to_sign(ByteSink sink, void *context, const char *method_P, const char *path_P,
                     const char *camera_P, uint32_t counter, uint32_t age_s,
                     uint32_t content_length, const uint8_t body_sha256[Sha256::kDigestSize],
-                    const char *health) {
+                    const TextSource &health) {
   const char newline = '\n';
   put(sink, context, "SM1\n", 4);
   put_P(sink, context, method_P);
@@ -73,18 +84,15 @@ void string_to_sign(ByteSink sink, void *context, const char *method_P, const ch
   put(sink, context, &newline, 1);
   put_u32(sink, context, content_length);
   put(sink, context, &newline, 1);
-  for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {  // hex digits two at a time: no 64-byte buffer
-    const char two[2] = {hex_digit(body_sha256[i] >> 4), hex_digit(body_sha256[i])};
-    put(sink, context, two, 2);
-  }
+  put_hex(sink, context, body_sha256);
   put(sink, context, &newline, 1);
-  put(sink, context, health, strlen(health));
+  health.write(health.from, sink, context);
 }
 
 void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, uint8_t key_length,
                   const char *method_P, const char *path_P, const char *camera_P, uint32_t counter,
                   uint32_t age_s, uint32_t content_length,
-                  const uint8_t body_sha256[Sha256::kDigestSize], const char *health) {
+                  const uint8_t body_sha256[Sha256::kDigestSize], const TextSource &health) {
   HmacSha256 mac;
   mac.begin(key_P, key_length);
   string_to_sign(hmac_sink, &mac, method_P, path_P, camera_P, counter, age_s, content_length,
@@ -92,30 +100,26 @@ void sign_request(uint8_t signature[Sha256::kDigestSize], const uint8_t *key_P, 
   mac.finish(signature);
 }
 
+void write_authorization(const void *from, ByteSink sink, void *context) {
+  const Credential &c = *static_cast<const Credential *>(from);
+  put_P(sink, context, kScheme);
+  put_P(sink, context, c.camera_P);
+  put_P(sink, context, kCounter);
+  put_u32(sink, context, c.counter);
+  put_P(sink, context, kAge);
+  put_u32(sink, context, c.age_s);
+  put_P(sink, context, kSignature);
+  put_hex(sink, context, c.signature);
+}
+
 size_t authorization_value(char *out, size_t cap, const char *camera_P, uint32_t counter,
                            uint32_t age_s, const uint8_t signature[Sha256::kDigestSize]) {
-  char counter_digits[11], age_digits[11];
-  format_u32(counter_digits, counter);
-  format_u32(age_digits, age_s);
-  size_t used = 0;
   if (cap == 0) return 0;
-  out[0] = 0;
-  bool ok = append(out, cap, &used, kScheme, true) && append(out, cap, &used, camera_P, true) &&
-            append(out, cap, &used, kCounter, true) &&
-            append(out, cap, &used, counter_digits, false) &&
-            append(out, cap, &used, kAge, true) && append(out, cap, &used, age_digits, false) &&
-            append(out, cap, &used, kSignature, true) && used + kSignatureChars < cap;
-  if (ok) {
-    for (uint8_t i = 0; i < Sha256::kDigestSize; i++) {
-      out[used++] = hex_digit(signature[i] >> 4);
-      out[used++] = hex_digit(signature[i]);
-    }
-    out[used] = 0;
-  } else {
-    out[0] = 0;
-    return 0;
-  }
-  return used;
+  const Credential c = {camera_P, counter, age_s, signature};
+  Bounded b = {out, cap, 0, true};
+  write_authorization(&c, bounded_sink, &b);
+  out[b.ok ? b.used : 0] = 0;
+  return b.ok ? b.used : 0;
 }
 
 }  // namespace auth

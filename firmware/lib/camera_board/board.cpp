@@ -4,16 +4,24 @@
 #include <avr/pgmspace.h>
 #include <avr/wdt.h>
 
+extern uint8_t __heap_start;  // the end of static data (avr-libc's linker script)
+
 namespace {
 uint8_t reset_flags __attribute__((section(".noinit")));
+// What the free SRAM is painted with; simboard paints the same (board.py PAINT), so the two
+// measures agree.
+const uint8_t kPaint = 0xA5;
 }
 
-// Runs before the C runtime initialises memory (.init3), see avr-libc's wdt.h notes.
+// Runs before the C runtime initialises memory (.init3), see avr-libc's wdt.h notes. MCUSR is read
+// and cleared first: its WDRF keeps the watchdog on until cleared (ATmega328P datasheet 10.9.2,
+// 11.9.1). Then everything between the static data and the stack (nothing on it yet) is painted.
 void save_reset_flags() __attribute__((naked, used, section(".init3")));
 void save_reset_flags() {
   reset_flags = MCUSR;
   MCUSR = 0;
   wdt_disable();
+  for (uint8_t* p = &__heap_start; p < (uint8_t*)SP; ++p) *p = kPaint;
 }
 
 namespace board {
@@ -22,10 +30,16 @@ void arm_watchdog() { wdt_enable(WDTO_8S); }
 
 const char* reset_cause_P() {
   if (reset_flags & _BV(WDRF)) return PSTR("watchdog");
-  if (reset_flags & _BV(BORF)) return PSTR("brown-out");
+  if (reset_flags & _BV(BORF)) return PSTR("brownout");
   if (reset_flags & _BV(EXTRF)) return PSTR("external");
-  if (reset_flags & _BV(PORF)) return PSTR("power-on");
+  if (reset_flags & _BV(PORF)) return PSTR("poweron");
   return PSTR("unknown");  // a bootloader that clears MCUSR before starting the sketch
+}
+
+uint16_t free_sram_low_water() {
+  const uint8_t* p = &__heap_start;
+  while (*p == kPaint) ++p;
+  return (uint16_t)(p - &__heap_start);
 }
 
 void reboot() {

@@ -21,6 +21,7 @@ namespace {
 
 const uint16_t kCounterEeprom = 0;  // auth::FrameCounter's 16 bytes of EEPROM
 const char kAuthorization[] PROGMEM = "Authorization";
+const char kHealth[] PROGMEM = "Stopmotion-Health";  // chalicelib/protocol/upload.py HEALTH_HEADER
 
 // The frame in the FIFO until the service has it (or the card), in EEPROM after the counter: a
 // reset of the board leaves the camera's FIFO powered, so the boot can send that frame instead of
@@ -29,6 +30,9 @@ struct FifoRecord {
   uint32_t counter, length, sum, captured, clock, check;
 };
 uint8_t* const kRecordEeprom = reinterpret_cast<uint8_t*>(16);
+// The boot count (the health report's boots), after the record: one write per boot. Kept
+// complemented, so an erased EEPROM (0xFF bytes) holds 0 boots and the first boot is 1.
+const uint16_t kBootsEeprom = 16 + sizeof(FifoRecord);
 
 uint32_t record_check(const FifoRecord& r) {
   return card::check_of(reinterpret_cast<const uint8_t*>(&r), sizeof r - 4);
@@ -89,9 +93,12 @@ void CameraBoard::println() { serial_log.println(); }
 void CameraBoard::flush() { serial_log.flush(); }
 
 __attribute__((noinline)) void CameraBoard::begin() {
+  // What the health report says of this boot, from here on.
+  health_.fw_P = strchr_P(cfg_.target.user_agent_P, '/') + 1;  // "stopmotion-cam/<version>"
+  health_.reset_P = board::reset_cause_P();
   print_P(cfg_.target.user_agent_P);
   serial_log.print(F(" boot, reset: "));
-  print_P(board::reset_cause_P());
+  print_P(health_.reset_P);
   serial_log.println();
   log_settings();
   spi::begin();
@@ -101,6 +108,9 @@ __attribute__((noinline)) void CameraBoard::begin() {
   sccb::begin();
   FifoRecord r;
   if (read_record(&r)) clock_at_boot_ = r.clock;
+  uint32_t* const boots = reinterpret_cast<uint32_t*>(kBootsEeprom);
+  health_.boots = ~eeprom_read_dword(boots) + 1;
+  eeprom_update_dword(boots, ~health_.boots);
   open_card();
   uint32_t seed = micros();
   for (uint8_t i = 0; i < 6; ++i) seed = seed * 31 + cfg_.mac[i];
@@ -134,11 +144,16 @@ __attribute__((noinline)) void CameraBoard::log_settings() {
     serial_log.print(cfg_.mac[i], HEX);
   }
   serial_log.println();
-  const uint32_t ms[] = {cfg_.capture_timeout_ms, cfg_.dhcp_timeout_ms, cfg_.dns_timeout_ms,
-                         cfg_.upload.connect_ms,   cfg_.upload.send_ms,  cfg_.upload.response_ms,
-                         cfg_.policy.retry.base_ms, cfg_.policy.retry.cap_ms};
+  // Where each of these lies in the configuration: a table, smaller than eight copies.
+  static const uint8_t kMs[] PROGMEM = {
+      offsetof(CameraConfig, capture_timeout_ms), offsetof(CameraConfig, dhcp_timeout_ms),
+      offsetof(CameraConfig, dns_timeout_ms),     offsetof(CameraConfig, upload.connect_ms),
+      offsetof(CameraConfig, upload.send_ms),     offsetof(CameraConfig, upload.response_ms),
+      offsetof(CameraConfig, policy.retry.base_ms), offsetof(CameraConfig, policy.retry.cap_ms)};
   serial_log.print(F("config: ms capture dhcp dns connect send response retry max:"));
-  for (uint32_t v : ms) {
+  for (uint8_t i = 0; i < sizeof kMs; ++i) {
+    uint32_t v;
+    memcpy(&v, reinterpret_cast<const uint8_t*>(&cfg_) + pgm_read_byte(&kMs[i]), sizeof v);
     serial_log.print(' ');
     serial_log.print(v);
   }
@@ -289,7 +304,10 @@ __attribute__((noinline)) CaptureError CameraBoard::capture_hashed(bool trigger,
   auth::ImageHash hash;
   const CaptureError err = capture_frame(trigger, cfg_.capture_timeout_ms, buf_.data, buf_.size,
                                          frame, &hash);
-  if (err == CaptureError::kNone) hash.finish(digest_);
+  if (err == CaptureError::kNone) {
+    hash.finish(digest_);
+    health_.lead = frame->lead_in;
+  }
   return err;
 }
 
@@ -436,6 +454,7 @@ __attribute__((noinline)) bool CameraBoard::answer_signed(uint32_t counter, uint
 // The service's clock from a signed answer's Time=, which Next= follows at the end of its signed
 // part (answer.py): the card keeps unix time minus the camera clock, so `stopmotion card` can date
 // the frames it holds.
+// Its Next= is the policy's (next_capture_s()).
 void CameraBoard::set_clock(const Answer& a) {
   static const char kTime[] PROGMEM = "Time=";
   static const char kNext[] PROGMEM = ", Next=";
@@ -443,10 +462,35 @@ void CameraBoard::set_clock(const Answer& a) {
   uint32_t next_s, now;
   if (take_back_u32(a.text, &at, kNext, &next_s) && take_back_u32(a.text, &at, kTime, &now)) {
     queue_.set_anchor(now - clock());
+    next_s_ = next_s + 1;  // Next= has at most 7 digits (answer.py)
   }
 }
 
-__attribute__((noinline)) UploadResult CameraBoard::upload(const FrameExtent& frame) {
+namespace {
+
+bool stream_nothing(const void*, uint8_t*, uint16_t, FrameSink, void*) { return true; }
+
+}  // namespace
+
+// The hello: the upload's request without a frame (Content-Length 0, Age 0, the SHA-256 of
+// nothing), signed with a fresh counter (the service claims none for a hello, but a counter is
+// never signed twice). digest_ is free: the policy says hello only while the FIFO holds no frame.
+__attribute__((noinline)) UploadResult CameraBoard::hello() {
+  // SHA-256 of no bytes (FIPS 180-4), a constant rather than a hash state on the stack.
+  static const uint8_t kNothing[auth::Sha256::kDigestSize] PROGMEM = {
+      0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+      0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+  memcpy_P(digest_, kNothing, sizeof digest_);
+  const uint32_t counter = auth::FrameCounter(kCounterEeprom).next();
+  uint8_t signature[auth::Sha256::kDigestSize];
+  health_.tries = 1;
+  sign(signature, counter, 0, 0, digest_);
+  return deliver(counter, 0, signature, {0, stream_nothing, nullptr});
+}
+
+__attribute__((noinline)) UploadResult CameraBoard::upload(const FrameExtent& frame,
+                                                           uint8_t tries) {
+  health_.tries = tries;
   uint8_t signature[auth::Sha256::kDigestSize];
   const uint32_t age = clock() - captured_;
   sign(signature, counter_, age, frame.length, digest_);
@@ -455,7 +499,9 @@ __attribute__((noinline)) UploadResult CameraBoard::upload(const FrameExtent& fr
 
 // The oldest frame on the card; counter gets its counter. kCardFailed when its header cannot be
 // read (a damaged one empties the queue: card_queue.h).
-__attribute__((noinline)) UploadResult CameraBoard::upload_kept(uint32_t* counter) {
+__attribute__((noinline)) UploadResult CameraBoard::upload_kept(uint32_t* counter,
+                                                                uint8_t tries) {
+  health_.tries = tries;
   CardSpan span;
   uint8_t signature[auth::Sha256::kDigestSize];
   uint32_t age;
@@ -480,13 +526,29 @@ __attribute__((noinline)) bool CameraBoard::sign_kept(uint32_t* counter, uint32_
   return true;
 }
 
+// The numbers of this request's health report that change (the others are set where they do;
+// health_.tries by the caller): taken once, so the value signed is the value sent.
+void CameraBoard::take_health() {
+  Health& h = health_;
+  h.up_s = clock() - clock_at_boot_;
+  h.sram = board::free_sram_low_water();
+  h.queued = (uint16_t)frames_kept();
+  h.lost = (uint16_t)(lost_ - lost_reported_);
+  const uint8_t phy = w5500::phy();
+  h.link_P = !(phy & 1) ? PSTR("down") : phy & 2 ? PSTR("100M") : PSTR("10M");
+  h.dhcp = dhcp_.renewals();
+  h.spi_khz = arduchip::clock() == spi::k8MHz ? 8000 : 4000;
+}
+
 // Signs an attempt of the frame with this counter and age (the camera clock now minus at
-// capture) and this body: the HMAC states on a stack frame of their own.
+// capture), this body and the health report: the HMAC states on a stack frame of their own.
 __attribute__((noinline)) void CameraBoard::sign(uint8_t* signature, uint32_t counter,
                                                  uint32_t age, uint32_t length,
                                                  const uint8_t* digest) {
+  take_health();
+  const TextSource health = {health_value, &health_};
   auth::sign_request(signature, cfg_.secret_P, CameraConfig::kSecretBytes, auth::kSignedMethod_P,
-                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, length, digest, "");
+                     auth::kSignedPath_P, cfg_.camera_id_P, counter, age, length, digest, health);
 }
 
 // Posts the body with its signed credential and checks that the answer is the service's
@@ -496,22 +558,23 @@ __attribute__((noinline)) UploadResult CameraBoard::deliver(uint32_t counter, ui
                                                             const uint8_t* signature,
                                                             const FrameSource& body) {
   uint8_t ip[4];
+  next_s_ = 0;
   if (!resolve_host(ip)) return {UploadError::kNoHost, 0};
   const UploadResult r = post(ip, counter, age, signature, body);
   if (r.error != UploadError::kNone) return r;
   const Answer& answer = *reinterpret_cast<const Answer*>(buf_.data);
   if (!answer_signed(counter, r.status, answer)) return {UploadError::kUntrusted, r.status};
   set_clock(answer);
+  lost_reported_ += health_.lost;  // the service has that report
   return r;
 }
 
 __attribute__((noinline)) UploadResult CameraBoard::post(const uint8_t ip[4], uint32_t counter,
                                                          uint32_t age, const uint8_t* signature,
                                                          const FrameSource& body) {
-  char authorization[auth::kAuthorizationMax + 1];
-  auth::authorization_value(authorization, sizeof authorization, cfg_.camera_id_P, counter, age,
-                            signature);
-  const HttpHeader credential = {kAuthorization, authorization};
+  const auth::Credential credential = {cfg_.camera_id_P, counter, age, signature};
+  const HttpHeader headers[] = {{kAuthorization, {auth::write_authorization, &credential}},
+                                {kHealth, {health_value, &health_}}};
   return upload_frame(ip, (uint16_t)(49152 + (xorshift32(&random_) & 0x3FFF)), cfg_.target,
-                      &credential, 1, body, cfg_.upload, buf_.data, buf_.size);
+                      headers, 2, body, cfg_.upload, buf_.data, buf_.size);
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <dhcp_client.h>
+#include <health.h>
 #include <image_hash.h>
 #include <interval.h>
 #include <request_signer.h>
@@ -69,13 +70,15 @@ class CameraBoard {
   bool network_up() const { return dhcp_.bound(); }
   CaptureError capture(bool trigger, FrameExtent* frame);
   uint32_t frame_counter() const { return counter_; }
+  UploadResult hello();
+  uint32_t next_capture_s() const { return next_s_ - 1; }  // 0 - 1: kNoNext
   void slow_camera_bus();
   void report_camera_bus();
-  UploadResult upload(const FrameExtent& frame);
+  UploadResult upload(const FrameExtent& frame, uint8_t tries);
   void frame_done();
   bool keep_frame(const FrameExtent& frame);
   uint32_t frames_kept();
-  UploadResult upload_kept(uint32_t* counter);
+  UploadResult upload_kept(uint32_t* counter, uint8_t tries);
   void kept_done(bool lost);
   void count_lost();
   uint32_t frames_lost() const { return lost_; }
@@ -90,6 +93,7 @@ class CameraBoard {
   CaptureError capture_hashed(bool trigger, FrameExtent* frame);
   bool answer_signed(uint32_t counter, uint16_t status, const Answer& answer);
   void set_clock(const Answer& answer);
+  void take_health();
   bool sign_kept(uint32_t* counter, uint32_t* age, uint8_t* signature, CardSpan* span);
   UploadResult deliver(uint32_t counter, uint32_t age, const uint8_t* signature,
                        const FrameSource& body);
@@ -98,22 +102,27 @@ class CameraBoard {
   UploadResult post(const uint8_t ip[4], uint32_t counter, uint32_t age, const uint8_t* signature,
                     const FrameSource& body);
 
+  // The one CameraBoard is a global (main.cpp), so its members start at zero (static storage);
+  // only the others are initialised here: each initialiser is code in the global constructor.
   const CameraConfig& cfg_;
   NetBuffer buf_;
   DhcpClient dhcp_;
   UptimeSeconds uptime_;
   uint32_t random_ = 1;
-  bool chip_ok_ = false;
-  uint8_t rewind_bit_ = 0;  // the ArduChip's rewind bit and SPI clock as last logged
+  bool chip_ok_;
+  uint8_t rewind_bit_;  // the ArduChip's rewind bit and SPI clock as last logged
   uint8_t camera_clock_ = 0xFF;
-  uint8_t host_ip_[4] = {0, 0, 0, 0};
-  uint32_t clock_at_boot_ = 0;  // the camera clock (seconds, kept across resets in EEPROM)
-  uint32_t lost_ = 0;           // frames lost since boot
+  uint8_t host_ip_[4];
+  uint32_t clock_at_boot_;  // the camera clock (seconds, kept across resets in EEPROM)
+  uint32_t lost_;           // frames lost since boot
+  uint16_t lost_reported_;  // of those, the ones a report the service answered counted
+  uint32_t next_s_;             // the last request's signed answer's Next= plus 1; 0: none
+  Health health_;          // the numbers of this request's health report (signed and sent)
   // The frame in the FIFO: its counter, its capture time on the camera clock, its SHA-256.
-  uint32_t counter_ = 0;
-  uint32_t captured_ = 0;
-  uint8_t digest_[auth::Sha256::kDigestSize] = {};
+  uint32_t counter_;
+  uint32_t captured_;
+  uint8_t digest_[auth::Sha256::kDigestSize];
   SdBlocks blocks_;
   card::Queue<SdBlocks> queue_{blocks_};
-  bool card_ok_ = false;
+  bool card_ok_;
 };

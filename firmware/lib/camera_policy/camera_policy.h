@@ -1,10 +1,20 @@
-// The camera's job, one turn of the main loop at a time: at each interval capture a frame and
+// The camera's job, one turn of the main loop at a time: at each capture time capture a frame and
 // upload it, retrying the same frame (still in the FIFO) with backoff until the service has it or
 // the next capture is due. Then the frame moves to the queue on the SD card, if there is one, or is
 // lost (logged and counted), and the new capture goes ahead. Frames on the card are uploaded first,
 // oldest first, whenever the service answers, each with the counter it was signed with at capture
 // (the service refuses a counter lower than one it has seen). A frame the board reset left in the
 // FIFO is sent before the next capture. Nothing here blocks longer than its configured timeout.
+//
+// When to capture: the service keeps the camera's schedule, and every answer it signs says how
+// long until the next capture (Next=), which sets the next capture from now (bounded: kMinNextS,
+// kMaxNextS in camera_steps.h), the newest answer winning; so the resonator's drift is corrected at
+// every answer. Without a signed answer the camera keeps its configured interval, counted from the
+// last capture. At boot it captures nothing until told: it sends a hello (a signed request without
+// a frame) and waits for its answer's Next; a frame the reset left in the FIFO, or frames on the
+// card, go first, and their answers tell it as well. No signed answer to the first request after
+// boot (the service or the network down): it captures at once and keeps its interval, as a camera
+// without a service must.
 //
 // This is the policy only: every decision (what each answer means, how long to wait, when to give
 // up, when to reset the board) and the log lines that report them. The steps themselves run on a
@@ -33,15 +43,19 @@
 //   uint32_t frame_counter();               the last frame's signed counter
 //   void slow_camera_bus();                 the camera's SPI clock to its slower rate for good
 //   void report_camera_bus();               logs the camera's bus settings when they changed
-//   UploadResult upload(const FrameExtent& frame);
-//                                           resolves the host and sends the frame in the FIFO;
+//   UploadResult upload(const FrameExtent& frame, uint8_t tries);
+//                                           resolves the host and sends the frame in the FIFO
+//                                           (tries: this frame's attempt, for the health report);
 //                                           kNoHost when the name does not resolve
+//   UploadResult hello();                   the same request without a frame: when to capture
+//   uint32_t next_capture_s();              the last request's signed answer's Next= (seconds),
+//                                           kNoNext when it had no signed answer
 //   void frame_done();                      the frame in the FIFO is the service's, or given up
 //   bool keep_frame(const FrameExtent& frame);
 //                                           moves the frame in the FIFO to the card's queue;
 //                                           false when there is no usable card
 //   uint32_t frames_kept();                 frames in the card's queue
-//   UploadResult upload_kept(uint32_t* counter);
+//   UploadResult upload_kept(uint32_t* counter, uint8_t tries);
 //                                           sends the oldest kept frame (counter: its counter)
 //   void kept_done(bool lost);              removes the oldest kept frame: stored, or given up
 //                                           (then counted lost)
@@ -72,7 +86,8 @@ class CameraPolicy {
  public:
   static const uint32_t kNetworkRetryMs = 60000;  // while there is no network, try again this often
 
-  CameraPolicy(Board& board, const PolicyConfig& config) : board_(board), cfg_(config) {}
+  // constexpr: the board's one policy is a global, then set up without code.
+  constexpr CameraPolicy(Board& board, const PolicyConfig& config) : board_(board), cfg_(config) {}
   void boot();  // logs the settings, checks the camera, brings up the network
   void poll();  // call from loop()
 
@@ -81,7 +96,10 @@ class CameraPolicy {
   bool sending() { return in_fifo_ || board_.frames_kept() != 0; }
   void next_frame();
   void capture();
-  void upload();
+  bool upload();  // true: the service answered (signed)
+  bool hello();
+  void heard(bool answered);
+  void log_result(const UploadResult& r);
   void done(bool kept, bool lost);
   void wait(uint32_t ms);
   void log_frame();
@@ -99,6 +117,7 @@ class CameraPolicy {
   bool in_fifo_ = false;       // the FIFO holds a frame the service does not have yet
   bool camera_ok_ = false;
   bool rescan_ = false;        // the FIFO read back differently: scan the same frame again
+  bool hello_ = false;         // boot: no signed answer yet says when to capture
   uint8_t failures_ = 0;       // of the current capture, or uploads since the last answer
   uint16_t frame_ = 0;         // frames taken since boot
   uint32_t wait_from_ms_ = 0;
@@ -118,8 +137,11 @@ __attribute__((noinline)) void CameraPolicy<Board>::boot() {
   // (or kept), at the next capture.
   if (!in_fifo_) camera_ok_ = board_.bring_up_camera();
   bring_up_network();
-  // The first frame right away, unless the reset left this interval's frame in the FIFO.
-  schedule_.start(board_.millis(), cfg_.interval_ms, !in_fifo_);
+  // No frame at boot: the service says when (the hello, or the answer to the frame the reset left
+  // in the FIFO); without a signed answer, at once (heard()), or for a frame the reset left in the
+  // FIFO, which is this interval's, an interval from now.
+  hello_ = !in_fifo_;
+  schedule_.start(board_.millis(), cfg_.interval_ms, false);
 }
 
 template <class Board>
@@ -164,8 +186,53 @@ void CameraPolicy<Board>::poll() {
   if (capturing_) {
     capture();
   } else if (sending()) {
-    upload();
+    heard(upload());
+  } else if (hello_) {
+    heard(hello());
   }
+}
+
+// After each request: a signed answer's Next sets the next capture; the first request after boot
+// without one makes the camera capture at once and keep its interval. (An attempt that never
+// reached the board's request, without an address say, has no answer: the board's Next is then
+// the previous request's, and must not move the capture again.)
+template <class Board>
+void CameraPolicy<Board>::heard(bool answered) {
+  const uint32_t next_s = answered ? board_.next_capture_s() : kNoNext;
+  uint32_t wait_s = 0;
+  if (next_s != kNoNext) {
+    wait_s = bounded_next_s(next_s);
+    log_P(PSTR("next capture in "));
+    board_.print(wait_s);
+    log_line_P(PSTR(" s"));
+  } else if (hello_) {
+    log_line_P(PSTR("no signed answer: capturing now"));
+  } else {
+    return;
+  }
+  hello_ = false;
+  schedule_.due_in(board_.millis(), wait_s * 1000);
+}
+
+template <class Board>
+__attribute__((noinline)) bool CameraPolicy<Board>::hello() {
+  UploadResult r = {UploadError::kNoAddress, 0};
+  if (board_.network_up() || bring_up_network()) r = board_.hello();
+  log_P(PSTR("hello: "));
+  log_result(r);
+  board_.println();
+  return r.error == UploadError::kNone;
+}
+
+// "HTTP <status>" for an answer, "[HTTP <status>, ]<what went wrong>" otherwise.
+template <class Board>
+void CameraPolicy<Board>::log_result(const UploadResult& r) {
+  if (r.error == UploadError::kNone || r.error == UploadError::kUntrusted) {
+    log_P(PSTR("HTTP "));
+    board_.print(r.status);
+  }
+  if (r.error == UploadError::kUntrusted) log_P(PSTR(", "));  // it may not be the service's
+  if (r.error != UploadError::kNone) log_P(upload_error_name(r.error));
 }
 
 // The next capture is due: the frame still in the FIFO goes to the card, or is lost.
@@ -260,15 +327,15 @@ void CameraPolicy<Board>::done(bool kept, bool lost) {
 }
 
 template <class Board>
-__attribute__((noinline)) void CameraPolicy<Board>::upload() {
+__attribute__((noinline)) bool CameraPolicy<Board>::upload() {
   const uint32_t started = board_.millis();
   const bool kept = board_.frames_kept() != 0;  // the card's frames first: they are older
   uint32_t counter = 0;
   UploadResult r = {UploadError::kNoAddress, 0};
-  if (board_.network_up() || bring_up_network()) {
-    r = kept ? board_.upload_kept(&counter) : board_.upload(frame_extent_);
-  }
   if (failures_ < 255) ++failures_;
+  if (board_.network_up() || bring_up_network()) {
+    r = kept ? board_.upload_kept(&counter, failures_) : board_.upload(frame_extent_, failures_);
+  }
   if (kept) {
     log_P(PSTR("kept frame, counter "));
     board_.print(counter);
@@ -280,17 +347,10 @@ __attribute__((noinline)) void CameraPolicy<Board>::upload() {
   board_.print(failures_);
   log_P(PSTR(": "));
   HttpVerdict verdict = HttpVerdict::kRetry;
+  log_result(r);
   if (r.error == UploadError::kNone) {
     verdict = http_verdict(r.status);
-    log_P(PSTR("HTTP "));
-    board_.print(r.status);
   } else {
-    if (r.error == UploadError::kUntrusted) {  // whatever it says, it may not be the service's
-      log_P(PSTR("HTTP "));
-      board_.print(r.status);
-      log_P(PSTR(", "));
-    }
-    log_P(upload_error_name(r.error));
     if (r.error == UploadError::kHeadTooLarge) verdict = HttpVerdict::kReject;
     if (r.error == UploadError::kFrameLost) {
       if (kept) {
@@ -309,12 +369,12 @@ __attribute__((noinline)) void CameraPolicy<Board>::upload() {
   if (verdict == HttpVerdict::kStored) {
     log_line_P(PSTR(", stored"));
     done(kept, false);
-    return;
+    return true;
   }
   if (verdict == HttpVerdict::kReject) {
     log_P(PSTR(", rejected: not retried"));
     done(kept, true);
-    return;
+    return r.error == UploadError::kNone;
   }
   const uint32_t delay_ms = backoff_delay_ms(cfg_.retry, failures_, board_.random());
   log_P(PSTR(", retry in "));
@@ -322,4 +382,5 @@ __attribute__((noinline)) void CameraPolicy<Board>::upload() {
   log_line_P(PSTR(" ms"));
   if (rescan_) capturing_ = true;
   wait(delay_ms);
+  return r.error == UploadError::kNone;
 }

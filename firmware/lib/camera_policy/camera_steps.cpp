@@ -27,3 +27,7 @@ const char* upload_error_name(UploadError e) {
     default: return PSTR("ok");
   }
 }
+
+uint32_t bounded_next_s(uint32_t next_s) {
+  return next_s < kMinNextS ? kMinNextS : next_s > kMaxNextS ? kMaxNextS : next_s;
+}

@@ -25,7 +25,8 @@ enum class CaptureError : uint8_t {
 const char* capture_error_name(CaptureError e);  // in flash
 
 enum class UploadError : uint8_t {
-  kNone,          // a status line arrived (see status)
+  kNone,          // a status line arrived (see status); from the board's steps: and the
+                  // service signed the answer (else kUntrusted)
   kConnect,       // no connection (refused, unreachable, timeout)
   kSend,          // the connection broke or stalled mid-request
   kNoResponse,    // no status line in time, or the connection closed without one
@@ -44,3 +45,17 @@ struct UploadResult {
 };
 
 const char* upload_error_name(UploadError e);  // in flash
+
+// The service's Next= (chalicelib/protocol/answer.py): the seconds from its answer to the camera's
+// next capture by its schedule, in every signed answer. kNoNext: the last request got no signed
+// answer (then the camera keeps its configured interval).
+const uint32_t kNoNext = 0xFFFFFFFFUL;
+// At least 5 s: Next counts from the service's Time, and a capture and its upload take seconds, so
+// a shorter wait only makes frames back to back (the service never sends one for the same slot);
+// 5 s is also the capture-time goal, so a slot is never missed by more. At most the longest wait
+// the service sends (schedule.MAX_NEXT_S, 8 days; tests/firmware checks they agree), whatever an
+// answer says.
+const uint32_t kMinNextS = 5;
+const uint32_t kMaxNextS = 8 * 86400UL;
+// The wait in s before the capture a signed answer's Next= asks for, bounded as above.
+uint32_t bounded_next_s(uint32_t next_s);

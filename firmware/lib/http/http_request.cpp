@@ -6,6 +6,10 @@
 
 static const char kCrlf[] PROGMEM = "\r\n";
 
+static void put_bytes(void* out, const uint8_t* data, size_t n) {
+  while (n--) static_cast<TextBuf*>(out)->put((char)*data++);
+}
+
 static void header_P(TextBuf& out, const char* name_P, const char* value_P) {
   out.put_P(name_P);
   out.put_P(PSTR(": "));
@@ -33,7 +37,7 @@ uint16_t http_format_post_head(char* buf, uint16_t cap, const HttpTarget& t,
   for (uint8_t i = 0; i < n_extra; ++i) {
     out.put_P(extra[i].name_P);
     out.put_P(PSTR(": "));
-    out.put(extra[i].value);
+    extra[i].value.write(extra[i].value.from, put_bytes, &out);
     out.put_P(kCrlf);
   }
   out.put_P(PSTR("Connection: close\r\n\r\n"));

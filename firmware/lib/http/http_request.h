@@ -1,13 +1,16 @@
 // The camera's upload request head: POST <path> HTTP/1.1, Host, User-Agent, Content-Type,
-// Content-Length, [extra headers: the Authorization], Connection: close, blank line. The service's
+// Content-Length, [extra headers: the Authorization, the Stopmotion-Health], Connection: close,
+// blank line. The service's
 // protocol package (chalicelib/protocol) owns the format; tests/firmware checks this against it.
 #pragma once
 #include <stdint.h>
+#include <text_buf.h>
 
-// An extra header line, for instance the request's signature: name in flash, value in RAM.
+// An extra header line, for instance the request's signature: name in flash, the value written by
+// a TextSource (write_text for a string in RAM).
 struct HttpHeader {
   const char* name_P;
-  const char* value;
+  TextSource value;
 };
 
 // Where the frame goes. All strings are in flash (PROGMEM).

@@ -1,6 +1,7 @@
 #include "text_buf.h"
 
 #include <pgm.h>
+#include <string.h>
 
 void TextBuf::put(char c) {
   if (len_ < cap_) {
@@ -34,4 +35,19 @@ uint8_t format_u32(char out[11], uint32_t value) {
   for (uint8_t i = 0; i < n; i++) out[i] = reversed[n - 1 - i];
   out[n] = 0;
   return n;
+}
+
+void sink_P(ByteSink sink, void* context, const char* text_P) {
+  for (char c; (c = (char)pgm_read_byte(text_P)) != 0; ++text_P) {
+    sink(context, reinterpret_cast<const uint8_t*>(&c), 1);
+  }
+}
+
+void sink_u32(ByteSink sink, void* context, uint32_t value) {
+  char digits[11];
+  sink(context, reinterpret_cast<const uint8_t*>(digits), format_u32(digits, value));
+}
+
+void write_text(const void* text, ByteSink sink, void* context) {
+  sink(context, static_cast<const uint8_t*>(text), strlen(static_cast<const char*>(text)));
 }

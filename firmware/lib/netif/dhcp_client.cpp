@@ -84,6 +84,7 @@ bool DhcpClient::maintain(uint32_t now_s, uint32_t timeout_ms) {
   const uint8_t t = exchange(dhcp::kRequest, ip_, kZero, kZero, renewing ? server_ : kBroadcast,
                              4000, &ack);
   if (t == dhcp::kAck) {
+    ++renewals_;
     bind(ack, now_s);
     return true;
   }

@@ -17,6 +17,7 @@ class DhcpClient {
   bool maintain(uint32_t now_s, uint32_t timeout_ms);
   bool bound() const { return bound_; }
   const uint8_t* dns_server() const { return dns_; }
+  uint16_t renewals() const { return renewals_; }  // leases renewed or rebound since boot
 
  private:
   uint8_t exchange(uint8_t type, const uint8_t* ciaddr, const uint8_t* requested,
@@ -24,13 +25,16 @@ class DhcpClient {
   void bind(const dhcp::Reply& reply, uint32_t now_s);
   void unbind();
 
+  // A member of the global CameraBoard: its members start at zero (static storage), and only the
+  // others are initialised here (each initialiser is code in the global constructor).
   const uint8_t* mac_;
   NetBuffer buf_;
   uint32_t xid_ = 1;
-  bool bound_ = false;
-  uint8_t ip_[4] = {0, 0, 0, 0};
-  uint8_t server_[4] = {0, 0, 0, 0};
-  uint8_t dns_[4] = {0, 0, 0, 0};
-  dhcp::Lease lease_ = {0, 0, 0, 0};
-  uint32_t next_try_s_ = 0;
+  bool bound_;
+  uint8_t ip_[4];
+  uint8_t server_[4];
+  uint8_t dns_[4];
+  dhcp::Lease lease_;
+  uint32_t next_try_s_;
+  uint16_t renewals_;
 };

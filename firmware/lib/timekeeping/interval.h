@@ -5,15 +5,19 @@
 
 // Fires once per interval and keeps the cadence (due times do not drift by the time the work took);
 // after falling behind by more than one interval (a long retry), it skips to now instead of bursting.
-// Intervals must be below 2^31 ms (24.8 days).
+// due_in() sets the next due time from now (the service's Next=), after which the interval goes on
+// from that time (from when it fired, for a wait of 0: "at once"). Intervals and waits must be below 2^31 ms (24.8 days): 8 days (the longest Next
+// the service sends) is well within, and due() must run at least once every 24 days.
 class IntervalSchedule {
  public:
   void start(uint32_t now_ms, uint32_t interval_ms, bool fire_now);
+  void due_in(uint32_t now_ms, uint32_t wait_ms);
   bool due(uint32_t now_ms);
   uint32_t ms_until_due(uint32_t now_ms) const;
 
  private:
-  uint32_t last_ms_ = 0;
+  uint32_t from_ms_ = 0;      // the last due time (or when the wait was set)
+  uint32_t wait_ms_ = 0;      // from from_ms_ to the next due time
   uint32_t interval_ms_ = 0;
 };
 

@@ -104,7 +104,8 @@ bool reset() {
   return true;
 }
 
-bool link_up() { return read8(kPHYCFGR, 0) & 0x01; }
+uint8_t phy() { return read8(kPHYCFGR, 0); }
+bool link_up() { return phy() & 0x01; }
 
 void set_mac(const uint8_t mac[6]) { write(kSHAR, 0, mac, 6); }
 

@@ -48,6 +48,9 @@ void begin();
 // retransmission timers. False if the chip does not answer.
 bool reset();
 bool link_up();
+// PHYCFGR (datasheet 2.2 common registers): bit 0 link up, bit 1 100 Mbit/s (else 10), bit 2 full
+// duplex.
+uint8_t phy();
 void set_mac(const uint8_t mac[6]);
 void set_network(const uint8_t ip[4], const uint8_t subnet[4], const uint8_t gateway[4]);
 

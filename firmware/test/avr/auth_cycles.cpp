@@ -87,9 +87,10 @@ int main() {
   report("sha256_stream", kBody, stop());
 
   uint8_t signature[32];
+  const TextSource no_health = {write_text, ""};
   start();
   auth::sign_request(signature, kKey, 32, kMethod, kPath, kCamera, 123456, 86400, 65000,
-                     digest, "");
+                     digest, no_health);
   report("sign_request", 0, stop());
 
   start();

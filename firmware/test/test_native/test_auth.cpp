@@ -112,11 +112,11 @@ void check_hmac(const std::vector<std::string>& f) {
 void check_sign(const std::vector<std::string>& f) {
   const std::vector<uint8_t> key = unhex(f[1]), body_sha = unhex(f[8]);
   uint8_t signature[32];
+  const TextSource health = {write_text, f[10] == "-" ? "" : f[10].c_str()};
   auth::sign_request(signature, key.data(), uint8_t(key.size()), f[2].c_str(), f[3].c_str(),
                      f[4].c_str(), uint32_t(strtoul(f[5].c_str(), 0, 10)),
                      uint32_t(strtoul(f[6].c_str(), 0, 10)),
-                     uint32_t(strtoul(f[7].c_str(), 0, 10)), body_sha.data(),
-                     f[10] == "-" ? "" : f[10].c_str());
+                     uint32_t(strtoul(f[7].c_str(), 0, 10)), body_sha.data(), health);
   CHECK(hex(signature, 32) == f[9]);
 }
 

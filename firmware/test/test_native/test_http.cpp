@@ -40,7 +40,7 @@ TEST_CASE("a port other than 80 goes into Host") {
 }
 
 TEST_CASE("extra headers go after Content-Length, before Connection") {
-  const HttpHeader extra[] = {{"Authorization", "SM1 abc"}, {"X-Other", "1"}};
+  const HttpHeader extra[] = {{"Authorization", {write_text, "SM1 abc"}}, {"X-Other", {write_text, "1"}}};
   const std::string h = head(kTarget, 5, extra, 2);
   CHECK(h.find("Content-Length: 5\r\nAuthorization: SM1 abc\r\nX-Other: 1\r\n"
                "Connection: close\r\n\r\n") != std::string::npos);

@@ -1,7 +1,12 @@
 // The camera's policy (camera_policy.h) on a fake board: a clock the test moves, scripted capture
 // and upload outcomes, and the log as a string. Each test checks a decision the board only makes in
 // the simulator otherwise: what each answer means, how long it waits, when it gives up or resets,
-// and when it captures (also across the millis() wrap and after a reset).
+// and when it captures (also across the millis() wrap and after a reset, and as the service's
+// signed answers say: Next=, the hello at boot).
+//
+// Unless a test scripts it, the fake's service signs nothing about the schedule (no Next=) and the
+// hello at boot gets no answer (the service down): the camera then does what it did before the
+// service kept schedules (capture at once, then every interval), which most tests here check.
 #include <backoff.h>
 #include <camera_policy.h>
 #include <doctest.h>
@@ -26,6 +31,9 @@ struct FakeBoard {
   std::deque<CaptureError> captures;
   std::deque<UploadResult> uploads;
   std::deque<uint32_t> randoms;  // when empty, a xorshift sequence
+  // The signed answer's Next= of each request (upload or hello), in turn; when empty, kNoNext.
+  std::deque<uint32_t> nexts;
+  UploadResult hello_answer = {UploadError::kConnect, 0};
   bool camera_answers = true;
   bool dhcp_answers = true;
   bool card = false;        // a card with the queue's label in the slot
@@ -47,6 +55,9 @@ struct FakeBoard {
   std::vector<uint32_t> upload_starts;
   std::vector<uint32_t> upload_ends;
   std::vector<uint32_t> uploaded;  // the counter each attempt sent
+  std::vector<uint8_t> tries;      // the attempt each upload reported (the health's tries)
+  std::vector<uint32_t> hellos;    // when each hello was sent
+  uint32_t next = kNoNext;         // the last request's
   std::deque<uint32_t> kept;       // the card's queue: counters, oldest first
   uint32_t in_fifo = 0;            // the counter of the frame in the FIFO
   uint32_t lost = 0;
@@ -111,7 +122,23 @@ struct FakeBoard {
   }
   void slow_camera_bus() { ++slowdowns; }
   void report_camera_bus() {}
-  UploadResult upload(const FrameExtent&) { return send(in_fifo); }
+  UploadResult upload(const FrameExtent&, uint8_t attempt) {
+    tries.push_back(attempt);
+    return send(in_fifo);
+  }
+  UploadResult hello() {
+    hellos.push_back(now);
+    take_next();
+    return hello_answer;
+  }
+  uint32_t next_capture_s() { return next; }
+  void take_next() {
+    next = kNoNext;
+    if (!nexts.empty()) {
+      next = nexts.front();
+      nexts.pop_front();
+    }
+  }
   void frame_done() { ++frames_done; }
   bool keep_frame(const FrameExtent&) {
     if (!card) return false;
@@ -119,7 +146,10 @@ struct FakeBoard {
     return true;
   }
   uint32_t frames_kept() { return card ? (uint32_t)kept.size() : 0; }
-  UploadResult upload_kept(uint32_t* c) { return send(*c = kept.front()); }
+  UploadResult upload_kept(uint32_t* c, uint8_t attempt) {
+    tries.push_back(attempt);
+    return send(*c = kept.front());
+  }
   void kept_done(bool given_up) {
     kept.pop_front();
     if (given_up) ++lost;
@@ -128,6 +158,7 @@ struct FakeBoard {
   uint32_t frames_lost() { return lost; }
   UploadResult send(uint32_t c) {
     uploaded.push_back(c);
+    take_next();
     upload_starts.push_back(now);
     now += upload_ms;
     upload_ends.push_back(now);
@@ -190,12 +221,14 @@ TEST_CASE("policy: the first frame is captured at boot, uploaded and logged as t
   board.counter = 41;
   Policy policy(board, kConfig);
   policy.boot();
-  policy.poll();  // due at once
+  policy.poll();  // the hello, unanswered: due at once
   policy.poll();  // capture
   CHECK(board.capture_starts == std::vector<uint32_t>{1050});  // boot took the DHCP's 50 ms
   policy.poll();  // upload
   CHECK(board.log ==
         "boot\n"
+        "hello: connect failed\n"
+        "no signed answer: capturing now\n"
         "frame 1: captured, counter 42, JPEG 48213 bytes at 2 of FIFO 53248, burst lead-in 1\n"
         "frame 1: upload attempt 1: HTTP 201 in 300 ms, stored\n");
   CHECK(board.triggers == std::vector<bool>{true});
@@ -476,6 +509,8 @@ TEST_CASE("policy: capture failures are retried with backoff, and the board rese
   CHECK(board.flushed_before_reboot);
   CHECK(board.log ==
         "boot\n"
+        "hello: connect failed\n"
+        "no signed answer: capturing now\n"
         "frame 1: capture failed: capture timeout; retry in 500 ms\n"
         "frame 1: capture failed: no JPEG in FIFO; retry in 1000 ms\n"
         "frame 1: capture failed: FIFO reads disagree; resetting the board\n");
@@ -617,4 +652,191 @@ TEST_CASE("policy: after a reset, a fresh policy captures right away, whatever t
     CHECK(board.capture_starts[0] - booted <= 2 * kStepMs);
     CHECK(board.log.find("frame 1: captured") != std::string::npos);
   }
+}
+
+namespace {
+
+// Turns the main loop for ms of the board's time in steps of step_ms (long waits: days).
+void run_coarse(Policy& policy, FakeBoard& board, uint64_t ms, uint32_t step_ms) {
+  for (uint64_t t = 0; t < ms && !board.reboots; t += step_ms) {
+    policy.poll();
+    board.now += step_ms;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("policy: at boot the hello asks when to capture, and the camera waits for its Next") {
+  FakeBoard board;
+  board.hello_answer = http(200);
+  board.nexts = {120};  // the hello's answer: the next capture in 2 minutes
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 119000);
+  CHECK(board.hellos == std::vector<uint32_t>{1050});  // once the network is up
+  CHECK(board.capture_starts.empty());                 // nothing captured at boot
+  CHECK(board.log == "boot\nhello: HTTP 200\nnext capture in 120 s\n");
+  run(policy, board, 2000);
+  REQUIRE(board.capture_starts.size() == 1);
+  CHECK(board.capture_starts[0] - board.hellos[0] >= 120000);
+  CHECK(board.capture_starts[0] - board.hellos[0] <= 120000 + kStepMs);
+  CHECK(board.uploaded == std::vector<uint32_t>{1});
+}
+
+TEST_CASE("policy: each signed answer's Next sets the next capture; without one, the interval") {
+  FakeBoard board;
+  board.hello_answer = http(200);
+  board.nexts = {30, 45};  // the hello's, then frame 1's; frame 2's answer carries none
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 30000 + 45000 + 20000 + 5000);
+  REQUIRE(board.capture_starts.size() == 3);
+  const uint32_t hello = board.hellos[0];
+  CHECK(board.capture_starts[0] - hello >= 30000);
+  CHECK(board.capture_starts[0] - hello <= 30000 + kStepMs);
+  // Frame 1's answer came at the end of its upload: 45 s from then, not 20 s (the interval).
+  CHECK(board.capture_starts[1] - board.upload_ends[0] >= 45000);
+  CHECK(board.capture_starts[1] - board.upload_ends[0] <= 45000 + kStepMs);
+  // Frame 2's answer said nothing of the schedule: the interval from frame 2's capture.
+  CHECK(board.capture_starts[2] - board.capture_starts[1] >= 20000);
+  CHECK(board.capture_starts[2] - board.capture_starts[1] <= 20000 + kStepMs);
+  CHECK(count(board.log, "next capture in ") == 2);
+}
+
+TEST_CASE("policy: Next is bounded: at least 5 s, at most 8 days (the service's MAX_NEXT_S)") {
+  CHECK(kMinNextS == 5);
+  CHECK(kMaxNextS == 691200);
+  CHECK(bounded_next_s(0) == 5);
+  CHECK(bounded_next_s(4) == 5);
+  CHECK(bounded_next_s(5) == 5);
+  CHECK(bounded_next_s(6) == 6);
+  CHECK(bounded_next_s(691200) == 691200);
+  CHECK(bounded_next_s(691201) == 691200);
+  CHECK(bounded_next_s(0xFFFFFFFEu) == 691200);
+  for (uint32_t next : {0u, 1u, 4u}) {  // too short: 5 s
+    CAPTURE(next);
+    FakeBoard board;
+    board.hello_answer = http(200);
+    board.nexts = {next};
+    Policy policy(board, kConfig);
+    policy.boot();
+    run(policy, board, 4900);
+    CHECK(board.capture_starts.empty());
+    run(policy, board, 200);
+    REQUIRE(board.capture_starts.size() == 1);
+    CHECK(board.capture_starts[0] - board.hellos[0] >= 5000);
+    CHECK(board.log.find("next capture in 5 s\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("policy: the longest Next (8 days, and more said) is waited out, across the millis() wrap") {
+  for (uint32_t next : {691200u, 691201u, 9999999u}) {
+    CAPTURE(next);
+    FakeBoard board;
+    board.now = 0xFFFFFFFFu - 1000000;  // millis() wraps a quarter of an hour into the wait
+    board.hello_answer = http(200);
+    board.nexts = {next};
+    const PolicyConfig config = {3600000, {1000, 8000}, 3};  // an interval of 1 h
+    Policy policy(board, config);
+    policy.boot();
+    run_coarse(policy, board, 691200ull * 1000 - 2000, 1000);
+    CHECK(board.capture_starts.empty());  // neither at the interval nor at the wrap
+    run_coarse(policy, board, 4000, 10);
+    REQUIRE(board.capture_starts.size() == 1);
+    const uint32_t waited = board.capture_starts[0] - board.hellos[0];
+    CHECK(waited >= 691200u * 1000);
+    CHECK(waited <= 691200u * 1000 + 1000);
+    CHECK(board.log.find("next capture in 691200 s\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("policy: a hello without a signed answer: capture at once, then every interval") {
+  const UploadResult unanswered[] = {failed(UploadError::kConnect), failed(UploadError::kNoHost),
+                                     {UploadError::kUntrusted, 200}};
+  for (const UploadResult& answer : unanswered) {
+    FakeBoard board;
+    board.hello_answer = answer;
+    Policy policy(board, kConfig);
+    policy.boot();
+    run(policy, board, 45000);
+    CHECK(board.hellos.size() == 1);  // not retried
+    REQUIRE(board.capture_starts.size() == 3);
+    CHECK(board.capture_starts[0] - board.hellos[0] <= kStepMs);
+    CHECK(board.capture_starts[1] - board.capture_starts[0] == 20000);
+    CHECK(board.log.find("no signed answer: capturing now\n") != std::string::npos);
+  }
+  FakeBoard board;  // no network at boot: no hello can go, and the camera captures at once
+  board.dhcp_answers = false;
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 100);
+  CHECK(board.hellos.empty());
+  CHECK(board.log.find("hello: no network address (DHCP)\nno signed answer: capturing now\n") !=
+        std::string::npos);
+  CHECK(board.capture_starts.size() == 1);
+}
+
+TEST_CASE("policy: a frame the reset left in the FIFO goes first, no hello, its Next applies") {
+  FakeBoard board;
+  board.restored = true;
+  board.counter = 12;
+  board.nexts = {300};
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 299000);
+  CHECK(board.uploaded == std::vector<uint32_t>{12});
+  CHECK(board.hellos.empty());
+  CHECK(board.capture_starts.empty());  // not at the interval (20 s): Next said 300 s
+  run(policy, board, 2000);
+  REQUIRE(board.capture_starts.size() == 1);
+  CHECK(board.capture_starts[0] - board.upload_ends[0] >= 300000);
+}
+
+TEST_CASE("policy: frames kept on the card go up before the hello, and the newest Next wins") {
+  FakeBoard board;
+  board.card = true;
+  board.kept = {7, 8};
+  board.counter = 8;
+  board.nexts = {600, 90};  // kept frame 7's answer, then kept frame 8's
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 89000);
+  CHECK(board.uploaded == std::vector<uint32_t>{7, 8});
+  CHECK(board.hellos.empty());  // their answers said when: no hello needed
+  CHECK(board.capture_starts.empty());
+  run(policy, board, 2000);
+  REQUIRE(board.capture_starts.size() == 1);
+  CHECK(board.capture_starts[0] - board.upload_ends[1] >= 90000);
+  CHECK(board.capture_starts[0] - board.upload_ends[1] <= 90000 + kStepMs);
+}
+
+TEST_CASE("policy: every upload reports its frame's attempt (the health's tries)") {
+  FakeBoard board;
+  board.uploads = {http(503), failed(UploadError::kConnect), http(201)};
+  board.randoms = std::deque<uint32_t>(10, 0);
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 15000);
+  CHECK(board.tries == std::vector<uint8_t>{1, 2, 3});
+  run(policy, board, 10000);  // frame 2: its first attempt again
+  CHECK(board.tries == std::vector<uint8_t>{1, 2, 3, 1});
+}
+
+TEST_CASE("policy: an attempt that never reaches the service leaves the last answer's Next alone") {
+  FakeBoard board;
+  board.hello_answer = http(200);
+  board.nexts = {10, 60};  // the hello's; frame 1's first attempt (a signed 503)
+  board.uploads = {http(503)};
+  board.randoms = std::deque<uint32_t>(40, 0);
+  Policy policy(board, kConfig);
+  policy.boot();
+  run(policy, board, 10000 + board.capture_ms + board.upload_ms + 2 * kStepMs);
+  REQUIRE(board.upload_ends.size() == 1);
+  board.dhcp_answers = false;  // the lease is lost: the next attempts have no address
+  board.lease = false;
+  run(policy, board, 61000);
+  CHECK(count(board.log, "no network address (DHCP)") >= 3);
+  REQUIRE(board.capture_starts.size() == 2);
+  CHECK(board.capture_starts[1] - board.upload_ends[0] >= 60000);
+  CHECK(board.capture_starts[1] - board.upload_ends[0] <= 60000 + kStepMs);
 }
