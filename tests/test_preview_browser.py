@@ -146,6 +146,27 @@ def open_page(playwright, url: str, **context_options):
     return page, browser, errors
 
 
+def test_a_card_whose_last_frame_was_deleted_says_so(local_stack, viewer_token):
+    """The status object still names a frame deleted since (by hand, or the bucket's expiry of a
+    silent camera's frames): the card says it is gone instead of showing a broken image."""
+    assert camera_post(local_stack.api_url, sample_frames.sky_jpeg(7, SIZE),
+                       camera="preview-gone")[0] == 201
+    status, _, body = get(f"{local_stack.api_url}/frames?camera=preview-gone", viewer_token)
+    (frame,) = json.loads(body)["frames"]
+    local_stack.s3_client().delete_object(Bucket=local_stack.bucket, Key=frame["key"])
+    with sync_playwright() as playwright:
+        page, browser, errors = open_page(
+            playwright, f"{local_stack.api_url}/preview",
+            http_credentials={"username": "viewer", "password": viewer_token})
+        try:
+            shot = page.locator('.camera[data-camera="preview-gone"] .shot')
+            shot.get_by_text("last frame could not be loaded").wait_for()
+            assert shot.locator("img").count() == 0
+            assert errors == []
+        finally:
+            browser.close()
+
+
 @pytest.mark.parametrize("address", ["token in the URL", "trailing slash"])
 def test_page_works_however_its_address_is_written(local_stack, posted, viewer_token, address):
     host = local_stack.api_url.removeprefix("http://")

@@ -259,7 +259,7 @@ def test_a_hellos_health_reaches_the_cameras_status(local_stack, cameras):
     assert found["health"] == {"fw": "0.2.0", "up": "3", "boots": "4", "reset": "watchdog",
                                "sram": "690"}
     assert found["trouble"] == ["never seen"]  # no frame yet: that says it all
-    assert (found["last_frame"], found["frames_total"]) == (None, None)
+    assert (found["last_frame"], found["frames_total"]) == (None, 0)
     assert stored(local_stack, camera) == []
     later = "fw=0.2.0 up=3 boots=5 reset=external sram=701"
     status, _, _ = camera_post(local_stack.api_url, b"", camera=camera, counter=9, health=later)
