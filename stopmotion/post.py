@@ -112,7 +112,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="send the camera's boot request instead of a frame (no body): the "
                         "service answers when to capture next")
     parser.add_argument("--health", metavar="VALUE",
-                        help="the Stopmotion-Health value to report, e.g. 'fw=0.2.0 up=3600 "
+                        help="the Stopmotion-Health value to report, e.g. 'fw=0.3.0 up=3600 "
                         "sram=612' (default: 'fw=<firmware version> tries=1'; '' sends none)")
     parser.add_argument("--url", help="where the camera posts (default: the running `make run`)")
     parser.add_argument("--camera", help="camera id to sign as "

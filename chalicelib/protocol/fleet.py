@@ -44,7 +44,7 @@ def status_key(camera: str) -> str:
 
 
 def parse_health(text: str | None) -> dict[str, str] | None:
-    """The camera's health report (`fw=0.2.0 up=3600 reset=external ...`) as {name: value};
+    """The camera's health report (`fw=0.3.0 up=3600 reset=external ...`) as {name: value};
     None when there is none. Tokens that are not name=value are skipped."""
     if not text:
         return None

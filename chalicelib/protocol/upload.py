@@ -63,7 +63,7 @@ MAX_HEALTH_TOKENS = 16
 MAX_HEALTH_CHARS = 200
 HEALTH_FORMAT = (
     f"{HEALTH_HEADER} must be name=value tokens separated by single spaces, e.g. "
-    "'fw=0.2.0 up=3600 sram=612' (names a-z, 1-8 letters; values A-Z a-z 0-9 . -, 1-16 "
+    "'fw=0.3.0 up=3600 sram=612' (names a-z, 1-8 letters; values A-Z a-z 0-9 . -, 1-16 "
     f"characters; each name once; at most {MAX_HEALTH_TOKENS} tokens and {MAX_HEALTH_CHARS} "
     "characters), or left out"
 )

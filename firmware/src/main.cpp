@@ -3,6 +3,7 @@
 #include <board.h>
 #include <camera_board.h>
 #include <camera_policy.h>
+#include <frame_upload.h>
 
 #include "camera_config.h"
 #include "serial_log.h"
@@ -39,6 +40,10 @@ const CameraConfig kConfig = {
 // The one streaming buffer: DHCP and DNS packets, the request head, FIFO-to-W5500 chunks, card
 // blocks (so 512 bytes exactly: one block).
 uint8_t buffer[card::kBlockBytes];
+static_assert(sizeof(CONFIG_HOST) - 1 + sizeof(CONFIG_PATH) - 1 + sizeof(CONFIG_CAMERA_ID) - 1 +
+                      (CONFIG_PORT == 80 ? 0 : 6) + kHeadBytesBesidesConfig <= sizeof(buffer),
+              "CONFIG_HOST, CONFIG_PATH and CONFIG_CAMERA_ID are too long together for the request "
+              "head's 512 bytes: shorten one (a camera id of a few letters leaves room)");
 CameraBoard camera_board(kConfig, {buffer, sizeof(buffer)});
 CameraPolicy<CameraBoard> camera(camera_board, kConfig.policy);
 

@@ -141,3 +141,19 @@ def test_builds_that_name_no_header_stop_without_config_h(checkout: Path):
     assert refused.returncode != 0 and "include/config.h" in refused.stderr
     (checkout / "include" / "config.h").write_text(with_host("first.example.org"))
     assert compile_config().returncode == 0
+
+
+def test_names_too_long_for_the_request_head_stop_the_build(tmp_path: Path):
+    """A host, path and camera id that could not fit the 512-byte request head at the largest
+    numbers (main.cpp's static_assert) stop the build, saying what to shorten; at the limit it
+    builds."""
+    header = tmp_path / "cfg.h"
+    # The longest camera id (32) and the example's path (7): 512 - 441 leaves 32 for the host.
+    for host_length, builds in [(32, True), (33, False)]:
+        longest_id = f'#define CONFIG_CAMERA_ID "{"c" * 32}"'
+        header.write_text(re.sub(r'#define CONFIG_CAMERA_ID "[^"]*"', longest_id,
+                                 with_host("h" * host_length)))
+        done = make(f"CONFIG={header}", f"BUILD={tmp_path / 'out'}", "-j2", check=False)
+        assert (done.returncode == 0) is builds, done.stderr[-2000:]
+        if not builds:
+            assert "too long together for the request head" in done.stderr

@@ -48,6 +48,25 @@ def test_the_firmwares_head_is_the_protocols(codec_tool, host, port, path, lengt
                                            health=health)
 
 
+def test_the_builds_room_for_names_in_the_head_is_what_the_firmware_writes(codec_tool):
+    """main.cpp refuses a configuration whose host, path and camera id do not fit the 512-byte head
+    beside kHeadBytesBesidesConfig: that figure is the head at the largest values the camera sends,
+    less those names (an id of the longest the service takes)."""
+    source = (FIRMWARE / "lib" / "uploader" / "frame_upload.h").read_text()
+    figure = int(re.search(r"kHeadBytesBesidesConfig = (\d+);", source)[1])
+    camera, fifo_bytes = "c" * 32, 0x7FFFFF  # the longest id; the FIFO's 23-bit length
+    credential = upload.authorization(bytes(32), camera, 2**32 - 1, b"", age=2**32 - 1)
+    largest = (upload.FIRMWARE_VERSION, 2**32 - 1, 2**32 - 1, "watchdog", 65535, 255, 65535,
+               65535, 255, "100M", 65535, 8000)
+    health = tool_text(codec_tool, "health", *largest)
+    user_agent = upload.USER_AGENT_PREFIX + upload.FIRMWARE_VERSION
+    for host, port, path, port_text in [("h", 80, "/", ""),
+                                        ("frames.example.org", 65535, "/f", ":65535")]:
+        head = tool(codec_tool, "post-head", host, port, path, user_agent, fifo_bytes, credential,
+                    health)
+        assert len(head) - len(host) - len(path) - len(camera) - len(port_text) == figure
+
+
 # The numbers a camera reports: a fresh boot, and every field at the most its type holds.
 HEALTHS = [
     ("0.3.0", 0, 1, "poweron", 1100, 1, 0, 0, 0, "100M", 0, 8000),

@@ -32,6 +32,13 @@ struct FrameSource {
 };
 bool stream_fifo(const void* frame, uint8_t* buf, uint16_t cap, FrameSink sink, void* context);
 
+// The request head's bytes besides CONFIG_HOST, CONFIG_PATH, CONFIG_CAMERA_ID and ":port" when
+// the port is not 80, at the largest values the camera sends (Content-Length of the 8 MB FIFO,
+// counter, age, uptime and boots of 32 bits, every health field at its most). The head must fit
+// the 512-byte buffer, so main.cpp refuses at build time a configuration whose names are too
+// long together; tests/firmware checks this figure against the head the firmware writes.
+constexpr uint16_t kHeadBytesBesidesConfig = 441;
+
 UploadResult upload_frame(const uint8_t ip[4], uint16_t local_port, const HttpTarget& target,
                           const HttpHeader* extra, uint8_t n_extra, const FrameSource& frame,
                           const UploadTimeouts& timeouts, uint8_t* buf, uint16_t cap);
