@@ -440,4 +440,4 @@ def print_cameras(reports) -> None:
         if found.trouble:
             print(f"{'':<20} trouble: {'; '.join(found.trouble)}")
     troubled = sum(1 for found in reports if found.trouble)
-    print(f"{len(reports)} cameras, {troubled} in trouble")
+    print(f"{len(reports)} camera{'' if len(reports) == 1 else 's'}, {troubled} in trouble")
