@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chalicelib.protocol import card
+from chalicelib.protocol import upload as upload_protocol
 from simboard import firmware, report
 from simboard.arducam import Camera
 from simboard.frames import photo_jpeg
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = firmware.HIL_CONFIG
 SETTINGS = firmware.settings(CONFIG)
 CEILING_KBS = 1e6 / 2 / 1000  # two SPI bytes per JPEG byte at 1 us each
+SERVICE_RUNS = 10  # posts of the frame straight to the service, for its median
 # The bench camera captures every minute on the service's clock, which follows simulated time from
 # 10 s before a minute: its hello at boot is told to capture 10 s later (tests/hil/conftest.py).
 SCHEDULE = "every 1m"
@@ -66,6 +70,13 @@ def scenario_rows(out: Path) -> list[report.RunReport]:
 
 
 def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes, eeprom) -> dict:
+    """One upload, split at the wire: (0) capture trigger to the request's first byte sent (scan
+    pass, signing, DNS, connect); (a) sending: first byte sent to the last one acknowledged, the
+    part the firmware controls and the throughput figure; (b) waiting: from there to the answer's
+    first byte, the service's time (chalice local and S3 on this machine) plus the link, while the
+    firmware polls the W5500; (c) reading the answer up to the firmware's FIN. Simulated seconds
+    and SPI bytes for each; the service's own time as the proxy saw it (wall clock, from the body's
+    last byte in to the answer passed on)."""
     camera = Camera(jpeg, padding=8192)
     started = time.monotonic()
     with rig(elf, heap_start, camera, stack.api_port, SETTINGS.host, link=link,
@@ -76,19 +87,76 @@ def upload(elf: Path, heap_start: int, stack: LocalStack, link, jpeg: bytes, eep
         if not board.run(60, lambda: camera.captures):
             raise RuntimeError(f"no capture\n{board.log_text()}")
         spi_at_trigger = board.core.spi_bytes
-        stored = lambda: any(r.status == 201 for r in proxy.requests)  # noqa: E731
-        if not board.run(60, lambda: stored() and board.network.connections[-1].first_received):
+        conns = board.network.connections
+        opened_before = len(conns)
+        spi_at: dict = {}  # (connection, first sent, bytes acked, answered, FIN) -> SPI bytes
+
+        def watch() -> bool:
+            # Steps end at every network event, so a state is seen as it begins (the FIN, which
+            # the firmware's command starts, within one step of 1 ms).
+            for i in range(opened_before, len(conns)):
+                c = conns[i]
+                key = (i, c.first_sent is not None, c.acked, c.first_received is not None,
+                       c.fin_sent is not None)
+                spi_at.setdefault(key, board.core.spi_bytes)
+            stored = any(r.status == 201 for r in proxy.requests)
+            return stored and len(conns) > opened_before and conns[-1].fin_sent is not None
+
+        if not board.run(60, watch):
             raise RuntimeError(f"no upload\n{board.log_text()}")
-        conn = board.network.connections[-1]
-        upload_s = conn.last_acked - conn.first_sent
+        i, conn = len(conns) - 1, conns[-1]
+        sent = conn.acked  # nothing is sent after the request: all of it was acknowledged
+        try:
+            spi = [spi_at_trigger, spi_at[(i, True, 0, False, False)],
+                   spi_at[(i, True, sent, False, False)], spi_at[(i, True, sent, True, False)],
+                   spi_at[(i, True, sent, True, True)]]
+        except KeyError as missing:
+            raise RuntimeError(f"upload phases not seen in order ({missing})") from None
+        request = next(r for r in proxy.requests if r.status == 201)
+        times = [camera.captures[0], conn.first_sent, conn.last_acked, conn.first_received,
+                 conn.fin_sent]
+        phase_s = [b - a for a, b in zip(times, times[1:], strict=False)]
+        phase_spi = [(b - a) / len(jpeg) for a, b in zip(spi, spi[1:], strict=False)]
+        upload_s = phase_s[1]
         return {
             "upload_s": upload_s,
             "kbs": len(jpeg) / upload_s / 1000,
-            "spi_per_byte": (board.core.spi_bytes - spi_at_trigger) / len(jpeg),
+            "phase_s": phase_s,
+            "phase_spi": phase_spi,
+            "service_s": request.answered_at - request.body_done_at,
+            "spi_per_byte": (spi[3] - spi[0]) / len(jpeg),
             "trigger_to_stored_s": conn.first_received - camera.captures[0],
             "wall_s": time.monotonic() - started,
             "free_sram": board.free_sram_low_water(),
         }
+
+
+def service_alone(stack: LocalStack, jpeg: bytes, runs: int) -> dict:
+    """The same frame posted straight to chalice local (no simulator, no proxy) as the firmware
+    posts it, signed as a camera of its own, `runs` times: median seconds from the request's last
+    byte sent to the answer's first byte, and to its last."""
+    camera, secret = "bench-service", bytes(range(32))
+    secrets = FileSecrets(stack.secrets_file)
+    secrets.set_camera(camera, secret, False)
+    secrets.set_schedule(camera, SCHEDULE)
+    first, whole = [], []
+    for counter in range(1, runs + 1):
+        authorization = upload_protocol.authorization(secret, camera, counter, jpeg)
+        head = upload_protocol.request_head(
+            f"127.0.0.1:{stack.api_port}", upload_protocol.ROUTE, len(jpeg), authorization,
+            upload_protocol.USER_AGENT_PREFIX + "bench")
+        with socket.create_connection(("127.0.0.1", stack.api_port), timeout=30) as sock:
+            sock.sendall(head + jpeg)
+            sent = time.perf_counter()
+            answer = sock.recv(65536)
+            first.append(time.perf_counter() - sent)
+            while chunk := sock.recv(65536):
+                answer += chunk
+            whole.append(time.perf_counter() - sent)
+        if not answer.startswith(b"HTTP/1.1 201"):
+            raise RuntimeError(f"the service did not store the frame: {answer[:200]!r}")
+    return {"first_s": statistics.median(first), "whole_s": statistics.median(whole),
+            "min_s": min(first), "max_s": max(first)}
 
 
 def drain(elf: Path, heap_start: int, stack: LocalStack, link, frames: list, eeprom) -> dict:
@@ -148,31 +216,27 @@ def main() -> None:
             )
 
         jpeg = photo_jpeg(800, 600)
-        print(f"\nupload of an 800x600 frame ({len(jpeg)} bytes), real SPI timing (8 MHz)")
-        upload_row = "{:18} {:>9} {:>6} {:>5} {:>8} {:>13} {:>18} {:>7} {}".format
-        print(
-            upload_row(
-                "link",
-                "upload s",
-                "KB/s",
-                "goal",
-                "ceiling",
-                "SPI B/JPEG B",
-                "trigger->stored s",
-                "wall s",
-                "",
-            )
-        )
+        print(f"\nupload of an 800x600 frame ({len(jpeg)} bytes), real SPI timing (8 MHz): "
+              "camera sending (first byte sent to last acknowledged: the throughput) beside the "
+              "service's answer (waiting for its first byte, simulated; the service's own time as "
+              "the proxy saw it, wall clock)")
+        upload_row = "{:18} {:>9} {:>6} {:>5} {:>8} {:>9} {:>10} {:>13} {:>18} {:>7} {}".format
+        print(upload_row("link", "sending s", "KB/s", "goal", "ceiling", "answer s", "service s",
+                         "SPI B/JPEG B", "trigger->stored s", "wall s", ""))
+        phase_row = "{:18} {:>15} {:>9} {:>9} {:>9}   {:>15} {:>9} {:>9} {:>9}".format
+        phase_names = ("trigger->sent", "sending", "answer", "reading")
         with LocalStack(out / "stack", log_file=out / "stack.log") as stack:
             secrets = FileSecrets(stack.secrets_file)
             secrets.set_camera(SETTINGS.camera_id, SETTINGS.secret, False)
             secrets.set_schedule(SETTINGS.camera_id, SCHEDULE)
             eeprom = bytearray(b"\xff" * 1024)  # one board: its signed-request counter goes on
+            phases = []
             for name, link, goal in (
                 ("LAN (0.3 ms RTT)", LAN, 250),
                 ("WAN (30 ms RTT)", WAN_30MS, 150),
             ):
                 r = upload(elf, heap_start, stack, link, jpeg, eeprom)
+                phases.append((name, r))
                 mark = "" if r["kbs"] >= goal else "BELOW GOAL"
                 print(
                     upload_row(
@@ -181,12 +245,26 @@ def main() -> None:
                         f"{r['kbs']:.0f}",
                         goal,
                         f"{CEILING_KBS:.0f}",
+                        f"{r['phase_s'][2]:.3f}",
+                        f"{r['service_s']:.3f}",
                         f"{r['spi_per_byte']:.2f}",
                         f"{r['trigger_to_stored_s']:.2f}",
                         f"{r['wall_s']:.1f}",
                         mark,
                     )
                 )
+            print("\nthe same uploads by phase: simulated seconds, and SPI bytes per JPEG byte "
+                  "(trigger->sent: scan pass, signing, DNS, connect; answer: polling the W5500)")
+            print(phase_row("link", *(f"{p} s" for p in phase_names),
+                            *(f"{p} SPI" for p in phase_names)))
+            for name, r in phases:
+                print(phase_row(name, *(f"{t:.3f}" for t in r["phase_s"]),
+                                *(f"{b:.2f}" for b in r["phase_spi"])))
+            alone = service_alone(stack, jpeg, SERVICE_RUNS)
+            print(f"\nthe service alone (chalice local + S3 on this machine), the same frame "
+                  f"posted {SERVICE_RUNS} times straight to it: {alone['first_s']:.3f} s median "
+                  f"from the request's last byte to the answer's first ({alone['min_s']:.3f}.."
+                  f"{alone['max_s']:.3f}), {alone['whole_s']:.3f} s to its last")
             frames = [photo_jpeg(800, 600, seed=20 + i) for i in range(5)]
             print(f"\nthe SD card queue: {len(frames) - 1} 800x600 frames kept through an outage "
                   f"({sum(map(len, frames[:-1])) // len(frames[:-1])} bytes on average), then the "

@@ -126,6 +126,8 @@ class Board:
         ahead = (self.now() - sim0) - (time.monotonic() - wall0)
         if ahead > 0:
             select.select(self.network.sockets(), [], [], ahead)
+        else:  # behind (sending is slower than real time): no lead to run the wait faster on
+            self._pace = (time.monotonic(), self.now())
 
     def wait_for_log(self, pattern: str, seconds: float, start: int = 0) -> re.Match:
         """Run until a serial line matching `pattern` appears (after line `start`)."""

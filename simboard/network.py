@@ -162,9 +162,10 @@ class TcpLink:
     def __init__(self, net: Network, chip_sock, ip: bytes, port: int):
         self.net, self.chip_sock = net, chip_sock
         self.number = net.faults.connections = net.faults.connections + 1
-        self.sent = self.read = 0
-        # simulated times for the bench: first byte sent, last byte acknowledged, first byte back
-        self.first_sent = self.last_acked = self.first_received = None
+        self.sent = self.read = self.acked = 0
+        # simulated times for the bench: first byte sent, last byte acknowledged, first byte back,
+        # the firmware's FIN
+        self.first_sent = self.last_acked = self.first_received = self.fin_sent = None
         self.sock: socket.socket | None = None
         self._inbox = bytearray()  # bytes read from the real socket, not yet in RX memory
         self._eof = self.reading_done = False
@@ -224,6 +225,7 @@ class TcpLink:
     def _acked(self, count: int) -> None:
         if self.sock is not None and self.chip_sock.link is self:
             self.last_acked = self.net.clock()
+            self.acked += count
             self.chip_sock.acknowledged(count)
 
     def readable(self) -> None:
@@ -261,6 +263,8 @@ class TcpLink:
 
     def disconnect(self, peer_gone: bool) -> None:
         """Our FIN. If the peer's FIN came already, the socket closes one round trip later."""
+        if self.fin_sent is None:
+            self.fin_sent = self.net.clock()
         if self.sock is not None:
             try:
                 self.sock.shutdown(socket.SHUT_WR)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ class Request:
     content_length: int = -1
     status: int | None = None
     complete: bool = False
+    # wall clock (time.monotonic) for the bench: the body's last byte in, the answer passed on
+    body_done_at: float | None = None
+    answered_at: float | None = None
 
     def header(self, name: str) -> str | None:
         for line in self.head.split(b"\r\n")[1:]:
@@ -100,6 +104,7 @@ class FaultProxy:
                 if upstream:
                     upstream.sendall(chunk)
             record.complete = True
+            record.body_done_at = time.monotonic()
             if upstream is None:
                 text = b'{"error": "injected by the fault proxy"}'
                 client.sendall(
@@ -116,6 +121,7 @@ class FaultProxy:
             record.status = (
                 int(response.split(b" ", 2)[1]) if response.startswith(b"HTTP/") else None
             )
+            record.answered_at = time.monotonic()
             client.sendall(self.rewrite(response))
         except OSError:
             if upstream is not None:  # pass the reset on: the service sees a truncated body

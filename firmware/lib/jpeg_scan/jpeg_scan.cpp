@@ -2,6 +2,20 @@
 
 #include <string.h>
 
+// The sums stay in registers for the loop. Written as add(data[i]) through `this`, every byte's
+// store may alias data, so the compiler reloaded and stored both sums each byte: 27 cycles a byte
+// instead of 13, and the send pass sums every chunk it sends (37% of its time, sampled on the
+// simulated board). Not inlined: one copy, where inlining it at each caller cost 36 bytes of flash.
+__attribute__((noinline)) void FrameSum::add(const uint8_t* data, uint16_t n) {
+  uint16_t sa = a, sb = b;
+  for (const uint8_t* end = data + n; data != end; ++data) {
+    sa = (uint16_t)(sa + *data);
+    sb = (uint16_t)(sb + sa);
+  }
+  a = sa;
+  b = sb;
+}
+
 void JpegScan::reset() {
   pos_ = start_ = end_ = 0;
   prev_ = 0;

@@ -16,9 +16,7 @@ struct FrameSum {
     a = (uint16_t)(a + byte);
     b = (uint16_t)(b + a);
   }
-  void add(const uint8_t* data, uint16_t n) {
-    for (uint16_t i = 0; i < n; ++i) add(data[i]);
-  }
+  void add(const uint8_t* data, uint16_t n);  // the sums kept in registers (jpeg_scan.cpp)
   bool operator==(const FrameSum& o) const { return a == o.a && b == o.b; }
   bool operator!=(const FrameSum& o) const { return !(*this == o); }
 };

@@ -138,3 +138,29 @@ TEST_CASE("burst lead-in: anything else is unknown, never a guess") {
   CHECK(burst_lead_in(run.data(), run.data(), 8) == kLeadInUnknown);
   CHECK(burst_lead_in(head, head, 1) == kLeadInUnknown);  // too short to tell
 }
+
+TEST_CASE("frame sum: a block gives the scan's byte-by-byte sums, however it is chunked") {
+  std::vector<uint8_t> data(700);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = (uint8_t)(i * 37 + 11);
+  data[100] = data[101] = 0xFF;  // sums past 2^16: both wrap
+  FrameSum bytewise;
+  uint32_t a = 0, b = 0;
+  for (uint8_t byte : data) {
+    bytewise.add(byte);
+    a = (a + byte) & 0xFFFF;
+    b = (b + a) & 0xFFFF;
+  }
+  CHECK(bytewise.a == a);
+  CHECK(bytewise.b == b);
+  for (size_t chunk : {1, 7, 512, 700}) {
+    CAPTURE(chunk);
+    FrameSum blocks;
+    for (size_t i = 0; i < data.size(); i += chunk) {
+      blocks.add(data.data() + i, (uint16_t)std::min(chunk, data.size() - i));
+    }
+    CHECK(blocks == bytewise);
+  }
+  FrameSum none;
+  none.add(data.data(), 0);
+  CHECK(none == FrameSum());
+}
