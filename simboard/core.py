@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 F_CPU = 16_000_000
+MCUSR = 0x54  # data-space address of the reset flags (ATmega328P datasheet, register summary)
 SRAM_START, RAMEND, EEPROM_SIZE = 0x100, 0x8FF, 1024
 CPU_DONE, CPU_CRASHED = 5, 6  # simavr's cpu_Done / cpu_Crashed
 SELECT_W5500, SELECT_CAMERA, SELECT_SD = 1, 2, 4  # the bits of `selected` (_core.c selected())
@@ -139,10 +140,15 @@ class Core:
     def stop(self) -> None:
         self._lib.sb_stop(self._board)
 
-    def reset(self) -> None:
-        """The reset button: the MCU restarts with MCUSR's external-reset flag; EEPROM and the
-        other chips (the camera's FIFO, the W5500) keep their state."""
+    def reset(self, bootloader: bool = False) -> None:
+        """The reset button: the MCU restarts with MCUSR's external-reset flag; EEPROM, SRAM and
+        the other chips (the camera's FIFO, the W5500) keep their state. bootloader: as on a UNO
+        with its stock bootloader, which reads and clears MCUSR before it starts the sketch
+        (optiboot 4.4, bootloaders/optiboot/optiboot.c in the Arduino AVR core: `ch = MCUSR;
+        MCUSR = 0;`) and hands nothing on; its wait for an upload is not simulated."""
         self._lib.sb_reset(self._board)
+        if bootloader:
+            self._data[MCUSR] = 0
 
     def peek(self, address: int, length: int = 1) -> bytes:
         return bytes(self._data[address : address + length])

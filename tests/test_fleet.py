@@ -152,6 +152,8 @@ def test_health_is_parsed_into_its_tokens():
 @pytest.mark.parametrize(("health", "says"), [
     ("reset=watchdog queued=0", "reset by watchdog"),
     ("reset=external queued=3", "3 frames queued on the card"),
+    ("reset=restart queued=0", "restarted without a power cut (watchdog or reset button)"),
+    ("reset=brownout", "reset by brownout"),
 ])
 def test_health_that_needs_a_look_is_trouble(health, says):
     frames = ["2026-11-23T12:00", "2026-11-23T18:00", "2026-11-24T00:00", "2026-11-24T06:00"]

@@ -36,7 +36,14 @@ WINDOW_HOURS = 24  # what `missed`, `expected` and `frames_today` look back over
 PREFIX = "fleet/"  # the check's own objects, beside frames/ and claims/
 STATUS_PREFIX = f"{PREFIX}cameras/"
 ALARM_STATE_KEY = f"{PREFIX}alarm.json"  # the cameras the last alarm named (alarm_change)
-TROUBLE_RESETS = ("watchdog", "brownout", "brown-out")  # reset causes worth a look
+# Reset causes worth a look, and how the trouble says them. "restart": the firmware found MCUSR
+# cleared by the UNO's bootloader but RAM kept, so the watchdog (or someone's finger) reset it.
+TROUBLE_RESETS = {
+    "watchdog": "reset by watchdog",
+    "brownout": "reset by brownout",
+    "brown-out": "reset by brown-out",
+    "restart": "restarted without a power cut (watchdog or reset button)",
+}
 
 
 def status_key(camera: str) -> str:
@@ -254,8 +261,9 @@ def troubles(seen: bool, missed: int, expected: int, hours: float | None,
     if missed and hours is not None and hours > WINDOW_HOURS:
         found.append(f"silent for {hours:.0f} h")
     health = health or {}
-    if health.get("reset", "").lower() in TROUBLE_RESETS:
-        found.append(f"reset by {health['reset']}")
+    reset = health.get("reset", "").lower()
+    if reset in TROUBLE_RESETS:
+        found.append(TROUBLE_RESETS[reset])
     queued = health.get("queued", "0")
     if queued.isdigit() and int(queued) > 0:
         found.append(f"{queued} frames queued on the card")

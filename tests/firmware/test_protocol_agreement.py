@@ -87,16 +87,17 @@ def test_the_firmwares_health_is_the_protocols(codec_tool, numbers):
 
 
 def test_the_firmwares_reset_causes_are_the_fleets():
-    """The names board.cpp reports for MCUSR's flags are health values, and the watchdog's and
-    the brown-out's are the ones the fleet check counts as trouble."""
+    """The names board.cpp reports for the last reset are health values, and the watchdog's, the
+    brown-out's and a restart's (MCUSR cleared by a bootloader, RAM kept) are the fleet's
+    trouble."""
     source = (FIRMWARE / "lib" / "camera_board" / "board.cpp").read_text()
     body = source[source.index("const char* reset_cause_P() {"):]
     names = re.findall(r'PSTR\("([^"]*)"\)', body[:body.index("\n}\n")])
-    assert names == ["watchdog", "brownout", "external", "poweron", "unknown"]
+    assert names == ["watchdog", "brownout", "external", "poweron", "restart"]
     assert upload.parse_health(" ".join(f"reset={name}" for name in names[:1]))
     assert all(re.fullmatch(r"[A-Za-z0-9.-]{1,16}", name) for name in names)
-    assert {"watchdog", "brownout"} <= set(fleet.TROUBLE_RESETS)
-    assert not {"external", "poweron", "unknown"} & set(fleet.TROUBLE_RESETS)
+    assert {"watchdog", "brownout", "restart"} <= set(fleet.TROUBLE_RESETS)
+    assert not {"external", "poweron"} & set(fleet.TROUBLE_RESETS)
 
 
 def test_the_firmwares_hello_is_the_protocols(codec_tool):

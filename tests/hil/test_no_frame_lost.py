@@ -19,6 +19,7 @@ import pytest
 
 from chalicelib.protocol import card
 from simboard.arducam import Camera
+from simboard.core import MCUSR
 from simboard.frames import photo_jpeg
 from simboard.network import Faults
 from simboard.sdcard import SdCard
@@ -169,7 +170,10 @@ def test_a_reset_in_the_middle_of_retrying_still_sends_the_frame(scenario):
     def drive(board, proxy):
         outage(faults)
         assert board.run(BOOT_S, lambda: len(lines(board, r"upload attempt 3")) > 0)
-        board.core.reset()  # the reset button (or the watchdog): the camera keeps its FIFO
+        # The reset button (or the watchdog) on a UNO with its stock bootloader, which clears
+        # MCUSR: the camera keeps its FIFO, and the firmware tells a restart from a power cut by
+        # the RAM it kept.
+        board.core.reset(bootloader=True)
         link_back(faults)
         assert board.run(BOOT_S, uploaded(proxy, 1)), "the frame in the FIFO never went up"
 
@@ -177,8 +181,9 @@ def test_a_reset_in_the_middle_of_retrying_still_sends_the_frame(scenario):
     board = outcome.board
     assert [body for _, body, _ in outcome.stored] == [FRAMES[0]]
     assert len(camera.captures) == 1  # sent from the FIFO, not captured again
-    assert lines(board, r"reset: external")
+    assert lines(board, r"reset: restart")
     assert lines(board, r"still in the FIFO after the reset")
+    assert "reset=restart" in outcome.stored[0][2]["health"].split()
 
 
 def test_a_power_cut_during_a_card_write_loses_only_that_frame(scenario):
@@ -202,6 +207,7 @@ def test_a_power_cut_during_a_card_write_loses_only_that_frame(scenario):
     after = Camera(FRAMES[4:6])
 
     def drive_again(board, proxy):  # the kept frame, then a new one at the slot its answer names
+        board.core.poke(MCUSR, b"\0")  # as the UNO's bootloader leaves it (simboard.core.reset)
         assert board.run(BOOT_S + SLOT_S, uploaded(proxy, 2)), "the kept frame and a new one"
 
     outcome = scenario(after, drive_again, sd=sd)
@@ -210,6 +216,8 @@ def test_a_power_cut_during_a_card_write_loses_only_that_frame(scenario):
     assert lines(board, r"card: .* 1 frames kept")
     # The frame being written: not on the card (its state never went out), nor in the FIFO.
     assert lines(board, r"not in the FIFO after the reset: lost")
+    # MCUSR cleared, RAM lost: the firmware knows the power went.
+    assert lines(board, r"reset: poweron")
 
 
 def test_a_full_card_drops_its_oldest_frames_and_counts_them(scenario, tmp_path):

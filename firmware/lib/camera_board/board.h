@@ -8,8 +8,9 @@
 namespace board {
 
 void arm_watchdog();              // 8 s; every wait in the firmware kicks it while it polls
-// The health report's names (chalicelib/protocol/fleet.py TROUBLE_RESETS names the first two):
-// "watchdog", "brownout", "external", "poweron", or "unknown" (a bootloader cleared MCUSR).
+// The health report's names (chalicelib/protocol/fleet.py TROUBLE_RESETS names the trouble):
+// "watchdog", "brownout", "external", "poweron" from MCUSR, or when a bootloader cleared it,
+// "poweron" (RAM was lost) or "restart" (RAM kept: the watchdog or the reset button).
 const char* reset_cause_P();
 uint16_t free_sram_low_water();   // bytes between static data and the deepest the stack reached
 [[noreturn]] void reboot();       // lets the watchdog reset the board
