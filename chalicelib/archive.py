@@ -37,9 +37,9 @@ def zip_size(entries: list[tuple[str, int]]) -> int:
 
 def file_name(camera: str, frames: list[dict]) -> str:
     """The zip's name: the camera and its first and last frame's capture times."""
-    stamp = "".join(ch for ch in frames[0]["time"][:19] if ch.isalnum())
-    last = "".join(ch for ch in frames[-1]["time"][:19] if ch.isalnum())
-    return f"{camera}-{stamp}Z-{last}Z.zip"
+    first, last = ("".join(ch for ch in frame["time"][:19] if ch.isalnum())
+                   for frame in (frames[0], frames[-1]))
+    return f"{camera}-{first}Z-{last}Z.zip"
 
 
 def build(

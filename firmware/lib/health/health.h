@@ -11,7 +11,7 @@ struct Health {
   const char* fw_P;     // firmware version (flash)
   uint32_t up_s;        // seconds since boot
   uint32_t boots;       // boots counted in EEPROM
-  const char* reset_P;  // the last reset's cause (flash): poweron, external, brownout, watchdog
+  const char* reset_P;  // the last reset's cause (flash): board::reset_cause_P()'s names
   uint16_t sram;        // the fewest bytes of SRAM ever free (stack low-water mark)
   uint8_t tries;        // attempt of this request's frame (1: the first)
   uint16_t queued;      // frames in the card's queue
